@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "villages"
+
+urlpatterns = [
+    path("regions/", views.RegionListView.as_view(), name="region_list"),
+    path("regions/<int:pk>/", views.RegionDetailView.as_view(), name="region_detail"),
+    path("villages/", views.VillageListView.as_view(), name="village_list"),
+    path("villages/new/", views.VillageCreateView.as_view(), name="village_create"),
+    path("villages/<int:pk>/", views.VillageDetailView.as_view(), name="village_detail"),
+    path("villages/<int:pk>/edit/", views.VillageUpdateView.as_view(), name="village_update"),
+    path("units/", views.UnitListView.as_view(), name="unit_list"),
+    path("units/new/", views.UnitCreateView.as_view(), name="unit_create"),
+    path("units/<int:pk>/", views.UnitDetailView.as_view(), name="unit_detail"),
+    path("units/<int:pk>/edit/", views.UnitUpdateView.as_view(), name="unit_update"),
+]
