@@ -192,7 +192,7 @@ class RoundListView(ScopedQuerysetMixin, FilterView):
         return super().get_queryset().annotate(
             n_postings=Count("postings"),
             n_in_post=Count("postings", filter=Q(postings__status=PostingStatus.IN_POST)),
-        )
+        ).order_by("-start_date", "name")
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)

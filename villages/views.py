@@ -55,6 +55,7 @@ class VillageListView(ScopedQuerysetMixin, FilterView):
             super().get_queryset()
             .prefetch_related("categories")
             .annotate(n_in_post=Count("postings", filter=Q(postings__status=PostingStatus.IN_POST)))
+            .order_by("code")
         )
 
     def get_context_data(self, **kwargs):

@@ -11,3 +11,4 @@ STORAGES = {
 }
 # Unit tests run tasks in-process; the Redis/Celery integration tests start a real worker explicitly.
 CELERY_TASK_ALWAYS_EAGER = True
+WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic before tests
