@@ -1,0 +1,376 @@
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from cadres.models import Cadre, Posting
+from villages.models import Region, RegionLevel, Village
+
+
+class DayStatus(models.TextChoices):
+    PRESENT = "present", _("在村")
+    LEAVE = "leave", _("请假")
+    BUSINESS = "business", _("因公外出")
+    TRAINING = "training", _("培训")
+    ABSENT = "absent", _("缺勤")
+    NOT_RECORDED = "none", _("未记录")
+
+
+class DaySource(models.TextChoices):
+    TOWNSHIP = "township", _("乡镇录入")
+    LEAVE = "leave", _("请假审批")
+    TRAINING = "training", _("培训活动")
+    CHECKIN = "checkin", _("自主签到")
+    IMPORT = "import", _("考勤导入")
+    INSPECTION = "inspection", _("督查发现")
+    RETURN = "return", _("销假逾期")
+    CORRECTION = "correction", _("更正审批")
+
+
+class AttendanceDay(models.Model):
+    """考勤簿: one row per cadre per recorded day. A day without a row is "not recorded".
+
+    Check-ins and imported punches are not written here: they are EvidenceDay rows that the grid shows as
+    suggestions until the township accepts them (evidence, not verdict). Every write goes through
+    attendance.services.register_write, which keeps the history and the monthly tallies exact."""
+
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="register", verbose_name=_("干部"))
+    day = models.DateField(_("日期"))
+    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="register", verbose_name=_("派驻记录"))
+    status = models.CharField(_("状态"), max_length=10, choices=DayStatus.choices)
+    source = models.CharField(_("来源"), max_length=12, choices=DaySource.choices)
+    flagged = models.BooleanField(_("标记异常"), default=False)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    leave = models.ForeignKey(
+        "LeaveRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="register_days", verbose_name=_("请假")
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("录入人"),
+    )
+    set_at = models.DateTimeField(_("录入时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("考勤记录")
+        verbose_name_plural = _("考勤记录")
+        constraints = [models.UniqueConstraint(fields=["cadre", "day"], name="register_one_row_per_cadre_day")]
+        indexes = [models.Index(fields=["posting", "day"], name="register_posting_day")]
+
+    def __str__(self) -> str:
+        return f"{self.cadre} {self.day} {self.get_status_display()}"
+
+
+class MonthlyTally(models.Model):
+    """Per posting and month, the number of register days in each status. Kept exact by
+    attendance.services.register_write in the same transaction as the rows (so compliance pages and reports
+    read a few rows per cadre instead of scanning the register); `manage.py register_tallies --check`
+    compares them with the raw register and `--rebuild` recomputes them."""
+
+    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="tallies")
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="first day of the month")
+    present = models.PositiveSmallIntegerField(default=0)
+    leave = models.PositiveSmallIntegerField(default=0)
+    business = models.PositiveSmallIntegerField(default=0)
+    training = models.PositiveSmallIntegerField(default=0)
+    absent = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["posting", "month"], name="tally_one_per_posting_month")]
+        indexes = [models.Index(fields=["month", "posting"], name="tally_month_posting")]
+
+    @property
+    def recorded(self) -> int:
+        return self.present + self.leave + self.business + self.training + self.absent
+
+
+class EvidenceSource(models.TextChoices):
+    CHECKIN = "checkin", _("自主签到")
+    DINGTALK = "dingtalk", _("钉钉导入")
+    WECOM = "wecom", _("企业微信导入")
+
+
+class EvidenceDay(models.Model):
+    """A suggestion for one register day from a check-in or an imported attendance export. The township
+    accepts or overrides it; it never counts by itself."""
+
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="evidence", verbose_name=_("干部"))
+    day = models.DateField(_("日期"))
+    source = models.CharField(_("来源"), max_length=10, choices=EvidenceSource.choices)
+    status = models.CharField(_("建议状态"), max_length=10, choices=DayStatus.choices)
+    flagged = models.BooleanField(_("存疑"), default=False)
+    detail = models.CharField(_("说明"), max_length=300, blank=True)
+    batch = models.ForeignKey(
+        "ImportBatch", null=True, blank=True, on_delete=models.CASCADE, related_name="days", verbose_name=_("导入批次")
+    )
+
+    class Meta:
+        verbose_name = _("考勤佐证")
+        verbose_name_plural = _("考勤佐证")
+        constraints = [models.UniqueConstraint(fields=["cadre", "day", "source"], name="evidence_one_per_source_day")]
+
+
+class ImportBatch(models.Model):
+    """One imported DingTalk/WeCom monthly export (all-or-nothing)."""
+
+    source = models.CharField(_("来源"), max_length=10, choices=EvidenceSource.choices)
+    township = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("乡镇"))
+    month = models.DateField(_("月份"))
+    file_name = models.CharField(_("文件名"), max_length=200)
+    rows = models.PositiveIntegerField(_("行数"), default=0)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("导入人")
+    )
+    imported_at = models.DateTimeField(_("导入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("考勤导入批次")
+        verbose_name_plural = _("考勤导入批次")
+        ordering = ["-imported_at"]
+
+
+class AttendanceChange(models.Model):
+    """The register's history: every change of a day, with the value before and after."""
+
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="+", verbose_name=_("干部"))
+    day = models.DateField(_("日期"))
+    old_status = models.CharField(_("原状态"), max_length=10, choices=DayStatus.choices)
+    old_source = models.CharField(_("原来源"), max_length=12, blank=True)
+    new_status = models.CharField(_("新状态"), max_length=10, choices=DayStatus.choices)
+    new_source = models.CharField(_("新来源"), max_length=12, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("操作人"),
+    )
+    changed_at = models.DateTimeField(_("时间"), auto_now_add=True)
+    reason = models.CharField(_("原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("考勤变更记录")
+        verbose_name_plural = _("考勤变更记录")
+        ordering = ["-changed_at", "-pk"]
+        indexes = [models.Index(fields=["cadre", "day"], name="register_change_cadre_day")]
+
+
+class MonthConfirmation(models.Model):
+    """A township's confirmation of one month of the register; after it the month is locked."""
+
+    township = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("乡镇"))
+    month = models.DateField(_("月份"), help_text=_("该月1日"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("确认人")
+    )
+    confirmed_at = models.DateTimeField(_("确认时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("月度考勤确认")
+        verbose_name_plural = _("月度考勤确认")
+        constraints = [
+            models.UniqueConstraint(fields=["township", "month"], name="month_confirmed_once"),
+            models.CheckConstraint(condition=models.Q(month__day=1), name="month_confirmation_first_day"),
+        ]
+
+
+class CorrectionStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+
+
+class CorrectionRequest(models.Model):
+    """A change to a confirmed month: the township asks, the county organization department decides."""
+
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="+", verbose_name=_("干部"))
+    day = models.DateField(_("日期"))
+    township = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("乡镇"))
+    county = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("县(区)"))
+    old_status = models.CharField(_("原状态"), max_length=10, choices=DayStatus.choices)
+    new_status = models.CharField(_("更正为"), max_length=10, choices=DayStatus.choices)
+    reason = models.CharField(_("更正理由"), max_length=300)
+    status = models.CharField(
+        _("审批状态"), max_length=10, choices=CorrectionStatus.choices, default=CorrectionStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("申请人")
+    )
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("审批人"),
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_comment = models.CharField(_("审批意见"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("考勤更正申请")
+        verbose_name_plural = _("考勤更正申请")
+        ordering = ["-requested_at", "-pk"]
+
+
+class LeaveKind(models.TextChoices):
+    PERSONAL = "personal", _("事假")
+    SICK = "sick", _("病假")
+    FAMILY = "family", _("探亲假")
+    WEDDING_FUNERAL = "wedding_funeral", _("婚丧假")
+    OTHER = "other", _("其他")
+
+
+class LeaveStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+    WITHDRAWN = "withdrawn", _("已撤回")
+    RETURNED = "returned", _("已销假")
+
+
+class HalfDay(models.TextChoices):
+    AM = "am", _("上午")
+    PM = "pm", _("下午")
+
+
+class LeaveRequest(models.Model):
+    """请假: from the first half-day away to the last. Length = calendar days inclusive, minus half a day when
+    the leave starts in the afternoon or ends at noon. Routing (approver level, filing levels) is fixed from
+    the policy when the request is submitted."""
+
+    cadre = models.ForeignKey(Cadre, on_delete=models.PROTECT, related_name="leaves", verbose_name=_("干部"))
+    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="leaves", verbose_name=_("派驻记录"))
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("派驻村"))
+    kind = models.CharField(_("请假类型"), max_length=20, choices=LeaveKind.choices, default=LeaveKind.PERSONAL)
+    start_date = models.DateField(_("开始日期"))
+    start_half = models.CharField(_("开始于"), max_length=2, choices=HalfDay.choices, default=HalfDay.AM)
+    end_date = models.DateField(_("结束日期"))
+    end_half = models.CharField(_("结束于"), max_length=2, choices=HalfDay.choices, default=HalfDay.PM)
+    days = models.DecimalField(_("天数"), max_digits=5, decimal_places=1)
+    total_days = models.DecimalField(
+        _("累计天数"), max_digits=5, decimal_places=1, help_text=_("续假时为原请假与续假的合计,据此确定审批层级。")
+    )
+    reason = models.TextField(_("请假事由"))
+    status = models.CharField(_("状态"), max_length=10, choices=LeaveStatus.choices, default=LeaveStatus.DRAFT)
+    extends = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="extensions", verbose_name=_("续假自")
+    )
+    is_retroactive = models.BooleanField(_("补办"), default=False)
+    retroactive_reason = models.CharField(_("补办理由"), max_length=300, blank=True)
+    approver_level = models.PositiveSmallIntegerField(
+        _("审批层级"), choices=RegionLevel.choices, null=True, blank=True
+    )
+    approver_region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("审批单位")
+    )
+    filed_with = models.ManyToManyField(Region, blank=True, related_name="+", verbose_name=_("备案单位"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("申请人")
+    )
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("审批人"),
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_comment = models.CharField(_("审批意见"), max_length=300, blank=True)
+    returned_on = models.DateField(_("实际返岗日期"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("销假时间"), null=True, blank=True)
+    late_days = models.PositiveSmallIntegerField(_("逾期天数"), default=0)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("请假")
+        verbose_name_plural = _("请假")
+        ordering = ["-start_date", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "approver_region"], name="leave_queue"),
+            models.Index(fields=["cadre", "start_date"], name="leave_cadre_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")), name="leave_dates_ordered"),
+            models.CheckConstraint(condition=models.Q(days__gt=0), name="leave_days_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return str(
+            _("%(cadre)s %(kind)s %(start)s至%(end)s")
+            % {"cadre": self.cadre, "kind": self.get_kind_display(), "start": self.start_date, "end": self.end_date}
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("attendance:leave_detail", args=[self.pk])
+
+    @staticmethod
+    def length(start: datetime.date, start_half: str, end: datetime.date, end_half: str) -> Decimal:
+        days = Decimal((end - start).days + 1)
+        if start_half == HalfDay.PM:
+            days -= Decimal("0.5")
+        if end_half == HalfDay.AM:
+            days -= Decimal("0.5")
+        return days
+
+    def full_days(self) -> list[datetime.date]:
+        """Days wholly on leave: these fill the register. A half day at either end stays with the township,
+        since the cadre is in the village for the other half."""
+        first = self.start_date if self.start_half == HalfDay.AM else self.start_date + datetime.timedelta(days=1)
+        last = self.end_date if self.end_half == HalfDay.PM else self.end_date - datetime.timedelta(days=1)
+        return [first + datetime.timedelta(days=i) for i in range((last - first).days + 1)] if last >= first else []
+
+    @property
+    def is_overdue_return(self) -> bool:
+        from django.utils import timezone
+
+        return self.status == LeaveStatus.APPROVED and self.end_date < timezone.localdate()
+
+
+class LeaveEvent(models.Model):
+    """The history of a leave request, shown to everyone involved."""
+
+    leave = models.ForeignKey(LeaveRequest, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=20)
+    comment = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class Notification(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField(auto_now_add=True)
+    text = models.CharField(max_length=300)
+    url = models.CharField(max_length=200, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+
+class CheckIn(models.Model):
+    """Optional self check-in (off unless the jurisdiction's policy enables it). Evidence only: it pre-fills
+    the register for the township to confirm and never decides a day on its own."""
+
+    cadre = models.ForeignKey(Cadre, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("干部"))
+    posting = models.ForeignKey(Posting, on_delete=models.CASCADE, related_name="checkins", verbose_name=_("派驻记录"))
+    at = models.DateTimeField(_("签到时间"))
+    latitude = models.DecimalField(_("纬度"), max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(_("经度"), max_digits=9, decimal_places=6)
+    accuracy_m = models.PositiveIntegerField(_("定位精度(米)"))
+    distance_m = models.PositiveIntegerField(_("距村距离(米)"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP"), null=True, blank=True)
+    user_agent = models.CharField(_("浏览器"), max_length=300, blank=True)
+    outside_radius = models.BooleanField(_("超出范围"), default=False)
+    poor_accuracy = models.BooleanField(_("精度差"), default=False)
+    impossible_speed = models.BooleanField(_("位置异常"), default=False)
+
+    class Meta:
+        verbose_name = _("签到")
+        verbose_name_plural = _("签到")
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["cadre", "at"], name="checkin_cadre_at")]
+
+    @property
+    def is_flagged(self) -> bool:
+        return self.outside_radius or self.poor_accuracy or self.impossible_speed

@@ -21,4 +21,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("villages.urls")),
     path("", include("cadres.urls")),
+    path("", include("attendance.urls")),
 ]

@@ -1,3 +1,6 @@
+from decimal import Decimal
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -207,6 +210,12 @@ class DispatchingUnit(models.Model):
             )
 
 
+class CompliancePeriod(models.TextChoices):
+    MONTH = "month", _("每月")
+    QUARTER = "quarter", _("每季度")
+    YEAR = "year", _("每年")
+
+
 class Policy(models.Model):
     """The policy numbers of one jurisdiction. Resolution: the nearest region up the tree that has a row
     (county override, else city default); without any row, the field defaults below apply. These defaults are
@@ -222,6 +231,31 @@ class Policy(models.Model):
     term_min_months = models.PositiveSmallIntegerField(
         _("任期最短月数"), default=24, validators=[MinValueValidator(1), MaxValueValidator(120)]
     )
+    min_days = models.PositiveSmallIntegerField(
+        _("在村天数下限"), default=50, validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text=_("每个考核周期内在村工作的最少天数;到岗或离岗在周期中间的,按在岗天数折算(向上取整)。"),
+    )
+    min_days_period = models.CharField(
+        _("考核周期"), max_length=10, choices=CompliancePeriod.choices, default=CompliancePeriod.QUARTER
+    )
+    count_business = models.BooleanField(_("因公外出计入在村天数"), default=True)
+    count_training = models.BooleanField(_("组织培训计入在村天数"), default=True)
+    register_confirm_day = models.PositiveSmallIntegerField(
+        _("考勤确认截止日"), default=5, validators=[MinValueValidator(1), MaxValueValidator(28)],
+        help_text=_("乡镇每月在该日之前确认上月考勤。"),
+    )
+    checkin_enabled = models.BooleanField(_("启用自主签到"), default=False)
+    checkin_radius_m = models.PositiveIntegerField(
+        _("签到范围(米)"), default=1000, validators=[MinValueValidator(50), MaxValueValidator(50000)]
+    )
+    checkin_max_accuracy_m = models.PositiveIntegerField(
+        _("定位精度上限(米)"), default=500, validators=[MinValueValidator(10), MaxValueValidator(50000)],
+        help_text=_("定位误差大于此值的签到标记为“精度差”。"),
+    )
+    checkin_max_speed_kmh = models.PositiveIntegerField(
+        _("合理移动速度上限(公里/小时)"), default=150, validators=[MinValueValidator(10), MaxValueValidator(1000)],
+        help_text=_("与上次签到相比移动速度超过此值的签到标记为“位置异常”。"),
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -236,3 +270,76 @@ class Policy(models.Model):
     def __str__(self) -> str:
         return str(_("%(region)s的政策设置") % {"region": self.region})
 
+
+    def leave_routes(self) -> list["LeaveRoute"]:
+        """The leave routing table, shortest range first; a policy without rows of its own uses the defaults."""
+        if self.pk:
+            rows = list(self.routes.all())
+            if rows:
+                return sorted(rows, key=lambda r: (r.max_days is None, r.max_days or 0))
+        return [LeaveRoute(policy=self if self.pk else None, **row) for row in DEFAULT_LEAVE_ROUTES]
+
+    def counted_statuses(self) -> set[str]:
+        """Register statuses that count as days in the village under this policy."""
+        statuses = {"present"}
+        if self.count_business:
+            statuses.add("business")
+        if self.count_training:
+            statuses.add("training")
+        return statuses
+
+
+# The default routing table (seed 002): up to 3 days the township party committee approves; longer leave is
+# approved by the county organization department and filed with the city's.
+DEFAULT_LEAVE_ROUTES = [
+    {"max_days": Decimal("3"), "approver_level": RegionLevel.TOWNSHIP, "filing_levels": []},
+    {"max_days": None, "approver_level": RegionLevel.COUNTY, "filing_levels": [RegionLevel.CITY]},
+]
+
+
+class LeaveRoute(models.Model):
+    """One row of a policy's leave routing table: leave up to `max_days` (inclusive; empty = no limit) is
+    approved at `approver_level` and filed with `filing_levels`."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="routes", verbose_name=_("政策"))
+    max_days = models.DecimalField(
+        _("天数上限(含)"), max_digits=5, decimal_places=1, null=True, blank=True,
+        help_text=_("留空表示不设上限。"), validators=[MinValueValidator(Decimal("0.5"))],
+    )
+    approver_level = models.PositiveSmallIntegerField(_("审批层级"), choices=RegionLevel.choices)
+    filing_levels = models.JSONField(_("备案层级"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("请假审批规则")
+        verbose_name_plural = _("请假审批规则")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "max_days"], name="leave_route_unique_bound"),
+        ]
+
+    def __str__(self) -> str:
+        if self.max_days is None:
+            return str(_("更长:%(level)s审批") % {"level": self.get_approver_level_display()})
+        return str(_("不超过%(days)s天:%(level)s审批") % {"days": self.max_days, "level": self.get_approver_level_display()})
+
+    def filing_level_labels(self) -> list[str]:
+        labels = dict(RegionLevel.choices)
+        return [str(labels.get(int(level), level)) for level in self.filing_levels]
+
+
+class PolicyChange(models.Model):
+    """History of a policy: who changed which values, when."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="changes", verbose_name=_("政策"))
+    changed_at = models.DateTimeField(_("修改时间"), auto_now_add=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("修改人")
+    )
+    changes = models.JSONField(_("修改内容"), default=dict)
+
+    class Meta:
+        verbose_name = _("政策修改记录")
+        verbose_name_plural = _("政策修改记录")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.policy} {self.changed_at:%Y-%m-%d %H:%M}"

@@ -1,13 +1,12 @@
 """Writes of the organisation tree. Forms validate fields; these functions own the transaction, the
 cross-record rules and the audit entry."""
-from django.db import IntegrityError, transaction
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from cadres.audit import audit_record
 
 from .models import DispatchingUnit, Region, Village, VillageCategory
-
 
 
 @transaction.atomic

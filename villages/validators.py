@@ -34,10 +34,10 @@ def validate_code_for_level(code: str, level: int, parent_code: str | None, pare
         raise ValidationError(
             _("该级别区划代码的第%(pos)d位以后必须为0。") % {"pos": digits + 1}, code="division_code_level"
         )
-    if parent_code is not None and parent_level is not None:
-        if not code.startswith(code_prefix(parent_code, parent_level)):
-            raise ValidationError(
-                _("区划代码必须以上级区划的代码%(prefix)s开头。")
-                % {"prefix": code_prefix(parent_code, parent_level)},
-                code="division_code_parent",
-            )
+    if parent_code is not None and parent_level is not None and not code.startswith(
+        code_prefix(parent_code, parent_level)
+    ):
+        raise ValidationError(
+            _("区划代码必须以上级区划的代码%(prefix)s开头。") % {"prefix": code_prefix(parent_code, parent_level)},
+            code="division_code_parent",
+        )

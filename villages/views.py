@@ -5,7 +5,7 @@ from django_filters.views import FilterView
 from cadres.jurisdiction import can_manage
 from cadres.mixins import ManageMixin, ScopedQuerysetMixin
 from cadres.models import PostingStatus
-from cadres.selectors import cadre_list, posting_list, policy_for, village_teams
+from cadres.selectors import cadre_list, policy_for, posting_list, village_teams
 
 from . import selectors, services
 from .filters import RegionFilter, UnitFilter, VillageFilter

@@ -1,0 +1,387 @@
+"""Reads of the register, leave and compliance, scoped to a user. The compliance figures here are the ones
+the pages show and the reports print: one function, one formula."""
+import datetime
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from cadres.jurisdiction import scope_of
+from cadres.models import Posting, Role
+from cadres.selectors import policy_for, posting_list
+from villages.models import CompliancePeriod, Policy, Region
+
+from .models import (
+    AttendanceDay,
+    CheckIn,
+    CorrectionRequest,
+    CorrectionStatus,
+    DayStatus,
+    EvidenceDay,
+    LeaveRequest,
+    LeaveStatus,
+    MonthConfirmation,
+    MonthlyTally,
+    Notification,
+)
+from .services.leave import approver_level_of
+from .services.register import month_days, month_start, next_month
+
+ONE_DAY = datetime.timedelta(days=1)
+
+
+# ---------------------------------------------------------------- leave
+
+
+def leave_list(*, user) -> QuerySet[LeaveRequest]:
+    scope = scope_of(user)
+    qs = LeaveRequest.objects.select_related("cadre", "village__township", "approver_region")
+    if scope.everything:
+        return qs
+    if scope.region is not None:
+        return qs.filter(village__code__startswith=scope.prefix)
+    if scope.unit_id:
+        return qs.filter(Q(posting__unit_id=scope.unit_id) | Q(cadre__unit_id=scope.unit_id))
+    if scope.cadre_id:
+        return qs.filter(cadre_id=scope.cadre_id)
+    return qs.none()
+
+
+def leave_queue(*, user) -> QuerySet[LeaveRequest]:
+    """Requests waiting for this user's decision: exactly those routed to their region and level."""
+    level = approver_level_of(user)
+    if level is None:
+        return LeaveRequest.objects.none()
+    return leave_list(user=user).filter(
+        status=LeaveStatus.SUBMITTED, approver_region_id=user.region_id, approver_level=level
+    ).order_by("start_date", "pk")
+
+
+def leave_filings(*, user) -> QuerySet[LeaveRequest]:
+    """Approved leave filed (备案) with this user's region: for information, no action needed."""
+    if user.role != Role.ORG_DEPT or not user.region_id:
+        return LeaveRequest.objects.none()
+    return leave_list(user=user).filter(
+        filed_with=user.region, status__in=(LeaveStatus.APPROVED, LeaveStatus.RETURNED)
+    ).order_by("-decided_at", "-pk")
+
+
+def overdue_returns(*, user) -> QuerySet[LeaveRequest]:
+    return leave_list(user=user).filter(status=LeaveStatus.APPROVED, end_date__lt=timezone.localdate())
+
+
+def unread_notifications(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# ---------------------------------------------------------------- register
+
+
+def townships_for(*, user) -> QuerySet[Region]:
+    scope = scope_of(user)
+    qs = Region.objects.filter(level=Region.Level.TOWNSHIP).select_related("parent")
+    if scope.everything:
+        return qs
+    if scope.region is not None:
+        return qs.filter(code__startswith=scope.prefix)
+    return qs.none()
+
+
+def postings_in_township_month(*, township: Region, month: datetime.date) -> QuerySet[Posting]:
+    first = month_start(month)
+    last = next_month(first) - ONE_DAY
+    return (
+        Posting.objects.filter(village__township=township)
+        .overlapping(first, last)
+        .select_related("cadre", "village")
+        .order_by("village__code", "role", "cadre__name", "start_date")
+    )
+
+
+@dataclass
+class GridRow:
+    posting: Posting
+    cells: list[dict]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def register_grid(*, township: Region, month: datetime.date) -> list[GridRow]:
+    """The township's month: one row per posting in force during the month, one cell per day with the
+    register status, whether the day is inside the posting, and any evidence (check-in, import)."""
+    month = month_start(month)
+    days = month_days(month)
+    postings = list(postings_in_township_month(township=township, month=month))
+    cadre_ids = {p.cadre_id for p in postings}
+    rows = {
+        (r.cadre_id, r.day): r
+        for r in AttendanceDay.objects.filter(cadre_id__in=cadre_ids, day__gte=days[0], day__lte=days[-1])
+    }
+    evidence: dict[tuple[int, datetime.date], EvidenceDay] = {}
+    for ev in EvidenceDay.objects.filter(cadre_id__in=cadre_ids, day__gte=days[0], day__lte=days[-1]).order_by("source"):
+        evidence.setdefault((ev.cadre_id, ev.day), ev)
+    grid = []
+    for posting in postings:
+        cells, counts = [], defaultdict(int)
+        for day in days:
+            in_post = posting.is_in_force_on(day)
+            row = rows.get((posting.cadre_id, day)) if in_post else None
+            if row is not None and row.posting_id != posting.pk:
+                row = None
+            status = row.status if row else DayStatus.NOT_RECORDED
+            if in_post:
+                counts[status] += 1
+            cells.append({
+                "day": day, "in_post": in_post, "status": status, "source": row.source if row else "",
+                "flagged": bool(row and row.flagged), "row": row,
+                "evidence": evidence.get((posting.cadre_id, day)) if in_post else None,
+            })
+        grid.append(GridRow(posting=posting, cells=cells, counts=dict(counts)))
+    return grid
+
+
+def register_gaps(*, township: Region, month: datetime.date) -> list[tuple[str, int]]:
+    """Cadres of the township with unrecorded past days in the month: (name, number of days)."""
+    gaps = []
+    today = timezone.localdate()
+    for row in register_grid(township=township, month=month):
+        n = sum(1 for c in row.cells if c["in_post"] and c["day"] <= today and c["status"] == DayStatus.NOT_RECORDED)
+        if n:
+            gaps.append((row.posting.cadre.name, n))
+    return gaps
+
+
+def confirmation_of(*, township: Region, month: datetime.date) -> MonthConfirmation | None:
+    return MonthConfirmation.objects.filter(township=township, month=month_start(month)).select_related(
+        "confirmed_by"
+    ).first()
+
+
+def correction_list(*, user) -> QuerySet[CorrectionRequest]:
+    scope = scope_of(user)
+    qs = CorrectionRequest.objects.select_related("cadre", "township", "requested_by", "decided_by")
+    if scope.everything:
+        return qs
+    if scope.region is not None:
+        return qs.filter(township__code__startswith=scope.prefix)
+    return qs.none()
+
+
+def correction_queue(*, user) -> QuerySet[CorrectionRequest]:
+    if user.role != Role.ORG_DEPT or not user.region_id:
+        return CorrectionRequest.objects.none()
+    return correction_list(user=user).filter(county_id=user.region_id, status=CorrectionStatus.PENDING)
+
+
+def checkins_of(*, user) -> QuerySet[CheckIn]:
+    scope = scope_of(user)
+    qs = CheckIn.objects.select_related("cadre", "posting__village")
+    if scope.everything:
+        return qs
+    if scope.region is not None:
+        return qs.filter(posting__village__code__startswith=scope.prefix)
+    if scope.cadre_id:
+        return qs.filter(cadre_id=scope.cadre_id)
+    return qs.none()
+
+
+# ---------------------------------------------------------------- compliance
+
+
+def period_bounds(kind: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    if kind == CompliancePeriod.MONTH:
+        first = month_start(day)
+        return first, next_month(first) - ONE_DAY
+    if kind == CompliancePeriod.YEAR:
+        return datetime.date(day.year, 1, 1), datetime.date(day.year, 12, 31)
+    q = (day.month - 1) // 3
+    first = datetime.date(day.year, q * 3 + 1, 1)
+    return first, next_month(next_month(next_month(first))) - ONE_DAY
+
+
+def period_label(kind: str, start: datetime.date) -> str:
+    if kind == CompliancePeriod.MONTH:
+        return f"{start:%Y-%m}"
+    if kind == CompliancePeriod.YEAR:
+        return f"{start.year}"
+    return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
+
+
+def _overlap(posting: Posting, start: datetime.date, end: datetime.date) -> int:
+    first = max(posting.start_date, start)
+    last = min(posting.end_date or end, end)
+    return max(0, (last - first).days + 1)
+
+
+@dataclass
+class CadreFigures:
+    """One cadre's figures for one compliance period. See FORMULA for how each is derived."""
+
+    cadre_id: int
+    name: str
+    village: str
+    township: str
+    township_id: int
+    period_start: datetime.date
+    period_end: datetime.date
+    period_kind: str
+    as_of: datetime.date
+    days_in_post: int = 0          # days of the period inside the cadre's postings
+    elapsed_in_post: int = 0       # of those, days up to and including as_of
+    present: int = 0
+    leave: int = 0
+    business: int = 0
+    training: int = 0
+    absent: int = 0
+    counted: int = 0               # present (+ business, + training when the policy counts them)
+    minimum: int = 0               # policy minimum pro-rated to days_in_post, rounded up
+    policy_minimum: int = 0
+    period_days: int = 0
+    counts_business: bool = True
+    counts_training: bool = True
+
+    @property
+    def recorded(self) -> int:
+        return self.present + self.leave + self.business + self.training + self.absent
+
+    @property
+    def not_recorded(self) -> int:
+        return max(0, self.elapsed_in_post - self.recorded)
+
+    @property
+    def remaining(self) -> int:
+        return self.days_in_post - self.elapsed_in_post
+
+    @property
+    def finished(self) -> bool:
+        return self.as_of >= self.period_end
+
+    @property
+    def compliant(self) -> bool:
+        return self.counted >= self.minimum
+
+    @property
+    def cannot_reach(self) -> bool:
+        return not self.finished and self.counted + self.remaining < self.minimum
+
+    @property
+    def pace_target(self) -> int:
+        """Days in the village expected by now at an even pace: minimum × elapsed ÷ days in post (floor)."""
+        if not self.days_in_post:
+            return 0
+        return (self.minimum * self.elapsed_in_post) // self.days_in_post
+
+    @property
+    def behind(self) -> bool:
+        return not self.finished and self.counted < self.pace_target
+
+    @property
+    def flagged(self) -> bool:
+        return self.cannot_reach or self.behind
+
+    @property
+    def state(self) -> str:
+        if self.finished:
+            return "compliant" if self.compliant else "not_compliant"
+        if self.cannot_reach:
+            return "cannot_reach"
+        if self.behind:
+            return "behind"
+        return "on_track"
+
+
+FORMULA = {
+    "minimum": "折算下限 = ⌈ 政策下限 × 在岗天数 ÷ 周期天数 ⌉",
+    "counted": "在村天数 = 在村 + 因公外出(政策计入时) + 培训(政策计入时)",
+    "pace": "进度目标 = ⌊ 折算下限 × 已过在岗天数 ÷ 在岗天数 ⌋;在村天数低于进度目标即为“进度落后”",
+    "cannot_reach": "在村天数 + 周期内剩余在岗天数 < 折算下限,即为“已无法达标”",
+    "not_recorded": "未记录 = 已过在岗天数 − 已记录天数",
+}
+
+
+def compliance_figures(
+    *, postings: QuerySet[Posting], ref: datetime.date, as_of: datetime.date | None = None
+) -> list[CadreFigures]:
+    """Figures per cadre for the compliance period containing `ref`, under each cadre's own policy.
+
+    Counts come from the monthly tallies when the period is over (they are exact), and from the raw
+    register up to `as_of` while it runs (so future leave days are not mistaken for the past)."""
+    as_of = as_of or timezone.localdate()
+    postings = list(postings.select_related("cadre", "village__township"))
+    policies: dict[int, Policy] = {}
+    figures: dict[int, CadreFigures] = {}
+    posting_ids_by_period: dict[tuple[datetime.date, datetime.date], list[int]] = defaultdict(list)
+    for posting in postings:
+        township = posting.village.township
+        policy = policies.get(township.pk)
+        if policy is None:
+            policy = policies[township.pk] = policy_for(township)
+        start, end = period_bounds(policy.min_days_period, ref)
+        in_post = _overlap(posting, start, end)
+        if not in_post:
+            continue
+        fig = figures.get(posting.cadre_id)
+        if fig is None:
+            fig = figures[posting.cadre_id] = CadreFigures(
+                cadre_id=posting.cadre_id, name=posting.cadre.name, village=posting.village.name,
+                township=township.name, township_id=township.pk, period_start=start, period_end=end,
+                period_kind=policy.min_days_period, as_of=as_of, policy_minimum=policy.min_days,
+                period_days=(end - start).days + 1, counts_business=policy.count_business,
+                counts_training=policy.count_training,
+            )
+        else:
+            fig.village = posting.village.name  # the latest posting's village names the row
+        fig.days_in_post += in_post
+        fig.elapsed_in_post += _overlap(posting, start, min(end, as_of)) if as_of >= start else 0
+        posting_ids_by_period[(start, end)].append(posting.pk)
+
+    for (start, end), ids in posting_ids_by_period.items():
+        if as_of >= end:
+            rows = (
+                MonthlyTally.objects.filter(posting_id__in=ids, month__gte=start, month__lte=end)
+                .values("cadre_id")
+                .annotate(
+                    n_present=Sum("present"), n_leave=Sum("leave"), n_business=Sum("business"),
+                    n_training=Sum("training"), n_absent=Sum("absent"),
+                )
+            )
+            for row in rows:
+                fig = figures[row["cadre_id"]]
+                fig.present, fig.leave = row["n_present"] or 0, row["n_leave"] or 0
+                fig.business, fig.training = row["n_business"] or 0, row["n_training"] or 0
+                fig.absent = row["n_absent"] or 0
+        else:
+            rows = (
+                AttendanceDay.objects.filter(posting_id__in=ids, day__gte=start, day__lte=min(end, as_of))
+                .values("cadre_id", "status")
+                .annotate(n=Count("pk"))
+            )
+            for row in rows:
+                setattr(figures[row["cadre_id"]], row["status"], row["n"])
+
+    for fig in figures.values():
+        fig.minimum = math.ceil(fig.policy_minimum * fig.days_in_post / fig.period_days) if fig.period_days else 0
+        fig.counted = fig.present + (fig.business if fig.counts_business else 0) + (
+            fig.training if fig.counts_training else 0
+        )
+    # Ordered by place and name: never by days, which would rank individuals.
+    return sorted(figures.values(), key=lambda f: (f.township, f.village, f.name))
+
+
+def compliance_for_user(
+    *, user, ref: datetime.date, region: Region | None = None, as_of: datetime.date | None = None
+) -> list[CadreFigures]:
+    postings = posting_list(user=user)
+    if region is not None:
+        postings = postings.filter(village__code__startswith=region.prefix)
+    # Any policy period containing `ref` lies within its year, so postings overlapping the year suffice.
+    postings = postings.overlapping(datetime.date(ref.year, 1, 1), datetime.date(ref.year, 12, 31))
+    return compliance_figures(postings=postings, ref=ref, as_of=as_of)
+
+
+def early_warnings(*, user, as_of: datetime.date | None = None) -> list[CadreFigures]:
+    """Cadres of the user's jurisdiction who are behind the pace or can no longer reach the minimum in the
+    current period. Shown to townships and counties; never ranked."""
+    as_of = as_of or timezone.localdate()
+    return [f for f in compliance_for_user(user=user, ref=as_of, as_of=as_of) if f.flagged]

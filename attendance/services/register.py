@@ -1,0 +1,356 @@
+"""Writes of the attendance register, month confirmation and corrections.
+
+Every register change goes through `register_write`: it checks that each day lies inside one of the cadre's
+postings and outside a locked month (for sources that the lock covers), keeps the change history, and
+updates the monthly tallies in the same transaction so they never drift from the rows.
+"""
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cadres.audit import audit_record
+from cadres.models import Cadre, Posting
+from villages.models import Region
+
+from ..models import (
+    AttendanceChange,
+    AttendanceDay,
+    CorrectionRequest,
+    CorrectionStatus,
+    DaySource,
+    DayStatus,
+    MonthConfirmation,
+    MonthlyTally,
+)
+
+# Sources a confirmed month refuses: the township's own entries and pre-filled evidence. Decisions made by
+# an authority (approved leave, county-approved corrections, inspection findings) still apply, with history.
+LOCKED_SOURCES = {DaySource.TOWNSHIP, DaySource.CHECKIN, DaySource.IMPORT, DaySource.TRAINING}
+TALLY_FIELDS = {
+    DayStatus.PRESENT: "present",
+    DayStatus.LEAVE: "leave",
+    DayStatus.BUSINESS: "business",
+    DayStatus.TRAINING: "training",
+    DayStatus.ABSENT: "absent",
+}
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def next_month(day: datetime.date) -> datetime.date:
+    return (day.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def month_days(month: datetime.date) -> list[datetime.date]:
+    first = month_start(month)
+    return [first + datetime.timedelta(days=i) for i in range((next_month(first) - first).days)]
+
+
+@dataclass(frozen=True)
+class Entry:
+    cadre_id: int
+    day: datetime.date
+    status: str  # DayStatus; NOT_RECORDED deletes the row
+    leave_id: int | None = None
+    flagged: bool = False
+    note: str = ""
+
+
+def _postings_by_cadre(cadre_ids: set[int], first: datetime.date, last: datetime.date) -> dict[int, list[Posting]]:
+    result: dict[int, list[Posting]] = defaultdict(list)
+    for posting in (
+        Posting.objects.filter(cadre_id__in=cadre_ids)
+        .overlapping(first, last)
+        .select_related("village__township", "cadre")
+    ):
+        result[posting.cadre_id].append(posting)
+    return result
+
+
+def _locked_months(township_ids: set[int], months: set[datetime.date]) -> set[tuple[int, datetime.date]]:
+    return set(
+        MonthConfirmation.objects.filter(township_id__in=township_ids, month__in=months).values_list(
+            "township_id", "month"
+        )
+    )
+
+
+def _apply_tally_deltas(deltas: dict[tuple[int, int, datetime.date], dict[str, int]]) -> None:
+    for (posting_id, cadre_id, month), fields in deltas.items():
+        changes = {name: n for name, n in fields.items() if n}
+        if not changes:
+            continue
+        update = {name: F(name) + n for name, n in changes.items()}
+        if MonthlyTally.objects.filter(posting_id=posting_id, month=month).update(**update):
+            continue
+        try:
+            with transaction.atomic():
+                MonthlyTally.objects.create(posting_id=posting_id, cadre_id=cadre_id, month=month, **changes)
+        except IntegrityError:
+            # Created meanwhile by another writer of the same posting and month; add to it instead.
+            MonthlyTally.objects.filter(posting_id=posting_id, month=month).update(**update)
+
+
+@transaction.atomic
+def register_write(
+    *,
+    entries: list[Entry],
+    source: str,
+    actor=None,
+    reason: str = "",
+) -> int:
+    """Write register days. Returns the number of days that changed. Raises ValidationError listing every
+    refused day (and writes nothing) when a day lies outside the cadre's postings or in a locked month."""
+    if not entries:
+        return 0
+    cadre_ids = {e.cadre_id for e in entries}
+    # Serialise writers per cadre (sorted to avoid deadlocks) so the tally deltas below are computed against
+    # the rows as they are, not as another transaction is about to leave them.
+    list(Cadre.objects.select_for_update().filter(pk__in=cadre_ids).order_by("pk").values_list("pk", flat=True))
+    first, last = min(e.day for e in entries), max(e.day for e in entries)
+    postings = _postings_by_cadre(cadre_ids, first, last)
+
+    errors: list[str] = []
+    resolved: list[tuple[Entry, Posting]] = []
+    for entry in entries:
+        posting = next((p for p in postings.get(entry.cadre_id, []) if p.is_in_force_on(entry.day)), None)
+        if posting is None:
+            name = Cadre.objects.filter(pk=entry.cadre_id).values_list("name", flat=True).first() or entry.cadre_id
+            errors.append(
+                _("%(name)s 在 %(day)s 不在派驻期内,不能记录考勤。") % {"name": name, "day": entry.day.isoformat()}
+            )
+            continue
+        resolved.append((entry, posting))
+
+    if source in LOCKED_SOURCES and resolved:
+        locked = _locked_months(
+            {p.village.township_id for _e, p in resolved}, {month_start(e.day) for e, _p in resolved}
+        )
+        for entry, posting in resolved:
+            if (posting.village.township_id, month_start(entry.day)) in locked:
+                errors.append(
+                    _("%(name)s 的 %(month)s 考勤已确认锁定,如需更正请提交更正申请。")
+                    % {"name": posting.cadre.name, "month": entry.day.strftime("%Y-%m")}
+                )
+    if errors:
+        raise ValidationError(sorted(set(errors)))
+
+    existing = {
+        (row.cadre_id, row.day): row
+        for row in AttendanceDay.objects.filter(cadre_id__in=cadre_ids, day__gte=first, day__lte=last)
+    }
+    creates, updates, deletes, history = [], [], [], []
+    deltas: dict[tuple[int, int, datetime.date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for entry, posting in resolved:
+        row = existing.get((entry.cadre_id, entry.day))
+        old_status = row.status if row else DayStatus.NOT_RECORDED
+        old_source = row.source if row else ""
+        if row is not None and row.status == entry.status and row.source == source and row.leave_id == entry.leave_id \
+                and row.flagged == entry.flagged and row.note == entry.note:
+            continue
+        if row is None and entry.status == DayStatus.NOT_RECORDED:
+            continue
+        if row is not None:
+            old_key = (row.posting_id, entry.cadre_id, month_start(entry.day))
+            if row.status in TALLY_FIELDS:
+                deltas[old_key][TALLY_FIELDS[row.status]] -= 1
+        if entry.status == DayStatus.NOT_RECORDED:
+            deletes.append(row.pk)
+        else:
+            if row is None:
+                row = AttendanceDay(cadre_id=entry.cadre_id, day=entry.day)
+                creates.append(row)
+            else:
+                updates.append(row)
+            row.posting = posting
+            row.status = entry.status
+            row.source = source
+            row.leave_id = entry.leave_id
+            row.flagged = entry.flagged
+            row.note = entry.note[:200]
+            row.set_by = actor if actor is not None and actor.is_authenticated else None
+            row.set_at = timezone.now()
+            deltas[(posting.pk, entry.cadre_id, month_start(entry.day))][TALLY_FIELDS[entry.status]] += 1
+        history.append(
+            AttendanceChange(
+                cadre_id=entry.cadre_id, day=entry.day, old_status=old_status, old_source=old_source,
+                new_status=entry.status, new_source=source if entry.status != DayStatus.NOT_RECORDED else "",
+                changed_by=actor if actor is not None and actor.is_authenticated else None, reason=reason[:200],
+            )
+        )
+    if deletes:
+        AttendanceDay.objects.filter(pk__in=deletes).delete()
+    if creates:
+        AttendanceDay.objects.bulk_create(creates, batch_size=1000)
+    if updates:
+        AttendanceDay.objects.bulk_update(
+            updates, ["posting", "status", "source", "leave", "flagged", "note", "set_by", "set_at"], batch_size=1000
+        )
+    if history:
+        AttendanceChange.objects.bulk_create(history, batch_size=1000)
+    _apply_tally_deltas(deltas)
+    return len(history)
+
+
+def township_of_user(user) -> Region:
+    if user.role != "township" or user.region is None or user.region.level != Region.Level.TOWNSHIP:
+        raise ValidationError(_("只有乡镇(街道)用户可以执行此操作。"))
+    return user.region
+
+
+def is_month_confirmed(*, township: Region, month: datetime.date) -> bool:
+    return MonthConfirmation.objects.filter(township=township, month=month_start(month)).exists()
+
+
+@transaction.atomic
+def register_confirm_month(*, actor, township: Region, month: datetime.date, ip: str | None = None) -> MonthConfirmation:
+    """Confirm and lock a township's month. Refused for a month not yet over, and when some day of a cadre in
+    post is still unrecorded (each is listed). Confirming twice is refused by the unique constraint."""
+    from ..selectors import register_gaps
+
+    month = month_start(month)
+    if next_month(month) > timezone.localdate():
+        raise ValidationError(_("%(month)s 尚未结束,不能确认。") % {"month": month.strftime("%Y-%m")})
+    gaps = register_gaps(township=township, month=month)
+    if gaps:
+        listed = "、".join(f"{name}({n}天)" for name, n in gaps[:10])
+        raise ValidationError(
+            _("还有未记录的考勤,不能确认:%(list)s%(more)s")
+            % {"list": listed, "more": _("等") if len(gaps) > 10 else ""}
+        )
+    try:
+        with transaction.atomic():
+            confirmation = MonthConfirmation.objects.create(township=township, month=month, confirmed_by=actor)
+    except IntegrityError as exc:
+        raise ValidationError(_("%(month)s 的考勤已经确认过。") % {"month": month.strftime("%Y-%m")}) from exc
+    audit_record(
+        actor=actor, action="register.confirm_month", obj=confirmation, region_code=township.code, ip=ip,
+        detail={"month": month.isoformat()},
+    )
+    return confirmation
+
+
+@transaction.atomic
+def correction_request(
+    *, actor, cadre: Cadre, day: datetime.date, new_status: str, reason: str, ip: str | None = None
+) -> CorrectionRequest:
+    township = township_of_user(actor)
+    posting = Posting.objects.filter(cadre=cadre).in_force_on(day).select_related("village").first()
+    if posting is None or posting.village.township_id != township.pk:
+        raise ValidationError(_("该干部在这一天不在本乡镇派驻。"))
+    if not is_month_confirmed(township=township, month=day):
+        raise ValidationError(_("该月尚未确认,可直接在考勤簿中修改。"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("请填写更正理由。")})
+    row = AttendanceDay.objects.filter(cadre=cadre, day=day).first()
+    old_status = row.status if row else DayStatus.NOT_RECORDED
+    if old_status == new_status:
+        raise ValidationError({"new_status": _("更正后的状态与现状态相同。")})
+    if CorrectionRequest.objects.filter(cadre=cadre, day=day, status=CorrectionStatus.PENDING).exists():
+        raise ValidationError(_("这一天已有待审批的更正申请。"))
+    correction = CorrectionRequest.objects.create(
+        cadre=cadre, day=day, township=township, county=township.parent, old_status=old_status,
+        new_status=new_status, reason=reason.strip(), requested_by=actor,
+    )
+    audit_record(actor=actor, action="register.correction_request", obj=correction, region_code=township.code, ip=ip)
+    from ..notifications import notify_region_users
+
+    notify_region_users(
+        region=township.parent, role="org",
+        text=_("%(town)s 申请更正 %(name)s %(day)s 的考勤") % {
+            "town": township.name, "name": cadre.name, "day": day.isoformat()},
+        url="/attendance/corrections/",
+    )
+    return correction
+
+
+@transaction.atomic
+def correction_decide(
+    *, actor, correction_id: int, approve: bool, comment: str = "", ip: str | None = None
+) -> CorrectionRequest:
+    """The county organization department decides. The conditional UPDATE makes a second decision (also a
+    concurrent one) fail instead of applying twice."""
+    correction = CorrectionRequest.objects.select_related("cadre", "township").get(pk=correction_id)
+    if actor.role != "org" or actor.region_id != correction.county_id:
+        raise ValidationError(_("只有该县(区)委组织部可以审批考勤更正。"))
+    new = CorrectionStatus.APPROVED if approve else CorrectionStatus.REJECTED
+    done = CorrectionRequest.objects.filter(pk=correction_id, status=CorrectionStatus.PENDING).update(
+        status=new, decided_by=actor, decided_at=timezone.now(), decision_comment=comment[:300]
+    )
+    if not done:
+        raise ValidationError(_("该更正申请已经处理过。"))
+    correction.refresh_from_db()
+    if approve:
+        register_write(
+            entries=[Entry(cadre_id=correction.cadre_id, day=correction.day, status=correction.new_status)],
+            source=DaySource.CORRECTION,
+            actor=actor,
+            reason=_("更正审批:%(reason)s") % {"reason": correction.reason},
+        )
+    audit_record(
+        actor=actor, action="register.correction_approve" if approve else "register.correction_reject",
+        obj=correction, region_code=correction.township.code, ip=ip,
+    )
+    return correction
+
+
+def recompute_tallies(*, posting_ids: list[int] | None = None) -> int:
+    """Rebuild MonthlyTally from the raw register (all postings, or the given ones). Returns rows written."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    rows = AttendanceDay.objects.all()
+    tallies = MonthlyTally.objects.all()
+    if posting_ids is not None:
+        rows = rows.filter(posting_id__in=posting_ids)
+        tallies = tallies.filter(posting_id__in=posting_ids)
+    grouped: dict[tuple[int, int, datetime.date], dict[str, int]] = defaultdict(dict)
+    for row in (
+        rows.annotate(m=TruncMonth("day")).values("posting_id", "cadre_id", "m", "status").annotate(n=Count("pk"))
+    ):
+        month = row["m"].date() if isinstance(row["m"], datetime.datetime) else row["m"]
+        grouped[(row["posting_id"], row["cadre_id"], month)][TALLY_FIELDS[row["status"]]] = row["n"]
+    with transaction.atomic():
+        tallies.delete()
+        MonthlyTally.objects.bulk_create(
+            [MonthlyTally(posting_id=p, cadre_id=c, month=m, **counts) for (p, c, m), counts in grouped.items()],
+            batch_size=2000,
+        )
+    return len(grouped)
+
+
+def tally_differences(*, posting_ids: list[int] | None = None) -> list[str]:
+    """Compare the tallies with the raw register; an empty list means they agree."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    rows = AttendanceDay.objects.all()
+    tallies = MonthlyTally.objects.all()
+    if posting_ids is not None:
+        rows = rows.filter(posting_id__in=posting_ids)
+        tallies = tallies.filter(posting_id__in=posting_ids)
+    raw: dict[tuple[int, datetime.date], dict[str, int]] = defaultdict(lambda: dict.fromkeys(TALLY_FIELDS.values(), 0))
+    for row in rows.annotate(m=TruncMonth("day")).values("posting_id", "m", "status").annotate(n=Count("pk")):
+        month = row["m"].date() if isinstance(row["m"], datetime.datetime) else row["m"]
+        raw[(row["posting_id"], month)][TALLY_FIELDS[row["status"]]] = row["n"]
+    kept: dict[tuple[int, datetime.date], dict[str, int]] = {}
+    for t in tallies:
+        counts = {name: getattr(t, name) for name in TALLY_FIELDS.values()}
+        if any(counts.values()):
+            kept[(t.posting_id, t.month)] = counts
+    differences = []
+    for key in sorted(set(raw) | set(kept)):
+        a = raw.get(key, dict.fromkeys(TALLY_FIELDS.values(), 0))
+        b = kept.get(key, dict.fromkeys(TALLY_FIELDS.values(), 0))
+        if a != b:
+            differences.append(f"posting {key[0]} {key[1]:%Y-%m}: register {a} != tally {b}")
+    return differences
+
