@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cadres', '0002_posting_exclusion_constraint'),
-        ('villages', '0003_policy_checkin_enabled_policy_checkin_max_accuracy_m_and_more'),
+        ('villages', '0003_policy_attendance_leave_checkin'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
