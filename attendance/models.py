@@ -371,6 +371,9 @@ class CheckIn(models.Model):
         ordering = ["-at"]
         indexes = [models.Index(fields=["cadre", "at"], name="checkin_cadre_at")]
 
+    def __str__(self) -> str:
+        return f"{self.cadre} {self.at:%Y-%m-%d %H:%M}"
+
     @property
     def is_flagged(self) -> bool:
         return self.outside_radius or self.poor_accuracy or self.impossible_speed

@@ -4,16 +4,31 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import Role
 
+ORG = {Role.ORG_DEPT, Role.ADMIN}
 _ITEMS = [
-    # (url name, label, roles that see it)
+    # (url name, label, roles that see it; None = everyone)
     ("home", _("首页"), None),
-    ("villages:region_list", _("区划"), {Role.ORG_DEPT, Role.ADMIN, Role.TOWNSHIP}),
+    ("attendance:register", _("考勤簿"), {Role.TOWNSHIP, *ORG}),
+    ("attendance:leave_list", _("请假销假"), None),
+    ("attendance:compliance", _("在村天数"), None),
+    ("attendance:checkin", _("签到"), {Role.CADRE}),
+    ("villages:region_list", _("区划"), {Role.TOWNSHIP, *ORG}),
     ("villages:village_list", _("村(社区)"), None),
-    ("villages:unit_list", _("派驻单位"), {Role.ORG_DEPT, Role.ADMIN, Role.TOWNSHIP, Role.UNIT}),
-    ("cadres:round_list", _("轮次"), {Role.ORG_DEPT, Role.ADMIN, Role.TOWNSHIP, Role.UNIT}),
-    ("cadres:cadre_list", _("驻村干部"), {Role.ORG_DEPT, Role.ADMIN, Role.TOWNSHIP, Role.UNIT}),
+    ("villages:unit_list", _("派驻单位"), {Role.TOWNSHIP, Role.UNIT, *ORG}),
+    ("cadres:round_list", _("轮次"), {Role.TOWNSHIP, Role.UNIT, *ORG}),
+    ("cadres:cadre_list", _("驻村干部"), {Role.TOWNSHIP, Role.UNIT, *ORG}),
     ("cadres:posting_list", _("派驻记录"), None),
+    ("villages:policy_detail", _("政策设置"), {Role.TOWNSHIP, *ORG}),
 ]
+
+
+def checkin_enabled_for(user) -> bool:
+    from .selectors import current_posting, policy_for
+
+    if user.role != Role.CADRE or not user.cadre_id:
+        return False
+    posting = current_posting(cadre=user.cadre)
+    return posting is not None and policy_for(posting.village.township).checkin_enabled
 
 
 def nav_items(user, path: str) -> list[dict]:
@@ -21,7 +36,12 @@ def nav_items(user, path: str) -> list[dict]:
     for name, label, roles in _ITEMS:
         if roles is not None and user.role not in roles:
             continue
-        url = reverse(name)
+        if name == "attendance:checkin" and not checkin_enabled_for(user):
+            continue  # self check-in is optional and off unless the jurisdiction enables it
+        try:
+            url = reverse(name)
+        except Exception:  # noqa: BLE001 - a page whose module is not installed yet is simply not shown
+            continue
         active = path == url if url == "/" else path.startswith(url)
         items.append({"url": url, "label": label, "active": active})
     if user.is_staff:
