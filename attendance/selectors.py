@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cadres.jurisdiction import scope_of
 from cadres.models import Posting, Role
@@ -292,11 +293,11 @@ class CadreFigures:
 
 
 FORMULA = {
-    "minimum": "折算下限 = ⌈ 政策下限 × 在岗天数 ÷ 周期天数 ⌉",
-    "counted": "在村天数 = 在村 + 因公外出(政策计入时) + 培训(政策计入时)",
-    "pace": "进度目标 = ⌊ 折算下限 × 已过在岗天数 ÷ 在岗天数 ⌋;在村天数低于进度目标即为“进度落后”",
-    "cannot_reach": "在村天数 + 周期内剩余在岗天数 < 折算下限,即为“已无法达标”",
-    "not_recorded": "未记录 = 已过在岗天数 − 已记录天数",
+    "minimum": _("折算下限 = ⌈ 政策下限 × 在岗天数 ÷ 周期天数 ⌉"),
+    "counted": _("在村天数 = 在村 + 因公外出(政策计入时) + 培训(政策计入时)"),
+    "pace": _("进度目标 = ⌊ 折算下限 × 已过在岗天数 ÷ 在岗天数 ⌋;在村天数低于进度目标即为“进度落后”"),
+    "cannot_reach": _("在村天数 + 周期内剩余在岗天数 < 折算下限,即为“已无法达标”"),
+    "not_recorded": _("未记录 = 已过在岗天数 − 已记录天数"),
 }
 
 

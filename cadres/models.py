@@ -272,6 +272,13 @@ class User(AbstractUser):
         if self.role == Role.CADRE and not self.cadre_id:
             raise ValidationError({"cadre": _("干部用户必须关联干部档案。")})
 
+    def get_full_name(self) -> str:
+        # Chinese order: family name first, no space (李建华).
+        return f"{self.last_name}{self.first_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.get_full_name() or self.username
+
     @property
     def jurisdiction_label(self) -> str:
         if self.role == Role.UNIT and self.unit_id:

@@ -1,3 +1,5 @@
+import datetime
+
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -38,6 +40,8 @@ class HomeView(LoginRequiredMixin, TemplateView):
             ctx["posting"] = posting
             if posting is not None:
                 ctx["teammates"] = selectors.teammates(posting=posting)
+                ctx["checkin_enabled"] = selectors.policy_for(posting.village.township).checkin_enabled
+            ctx.update(self.attendance_context(user))
             return ctx
         ctx["counts"] = selectors.home_counts(user=user)
         ctx["team_warnings"] = selectors.villages_with_team_warnings(user=user, limit=10)
@@ -53,11 +57,44 @@ class HomeView(LoginRequiredMixin, TemplateView):
                 .filter(status=PostingStatus.IN_POST)
                 .order_by("village__code", "role")
             )
+        ctx.update(self.attendance_context(user))
         ctx["recalled_unreplaced"] = (
             selectors.posting_list(user=user)
             .filter(status=PostingStatus.RECALLED, replaced_by__isnull=True)
             .order_by("end_date")[:10]
         )
+        return ctx
+
+    def attendance_context(self, user) -> dict:
+        """Leave waiting for this user, overdue returns, register status and early warnings."""
+        from attendance import selectors as att
+        from attendance.services.register import month_start
+
+        today = selectors.today()
+        ctx = {
+            "leave_queue": att.leave_queue(user=user)[:10],
+            "leave_queue_count": att.leave_queue(user=user).count(),
+            "overdue_returns": att.overdue_returns(user=user).count(),
+            "corrections_pending": att.correction_queue(user=user).count(),
+        }
+        if user.role == Role.CADRE:
+            ctx["my_figures"] = next(iter(att.compliance_for_user(user=user, ref=today, as_of=today)), None)
+            ctx["my_leaves"] = att.leave_list(user=user).order_by("-start_date")[:5]
+            return ctx
+        if user.role in (Role.TOWNSHIP, Role.ORG_DEPT, Role.ADMIN):
+            warnings = att.early_warnings(user=user, as_of=today)
+            ctx["warnings"] = warnings[:10]
+            ctx["warnings_count"] = len(warnings)
+        if user.role == Role.TOWNSHIP:
+            last_month = month_start(month_start(today) - datetime.timedelta(days=1))
+            ctx["last_month"] = last_month
+            ctx["last_month_confirmed"] = att.confirmation_of(township=user.region, month=last_month)
+            ctx["confirm_deadline"] = last_month.replace(day=1) + datetime.timedelta(
+                days=32
+            )
+            ctx["confirm_deadline"] = ctx["confirm_deadline"].replace(
+                day=selectors.policy_for(user.region).register_confirm_day
+            )
         return ctx
 
     def breakdown(self, user, region: Region) -> list[dict]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -267,7 +268,7 @@ def correction_request(
         region=township.parent, role="org",
         text=_("%(town)s 申请更正 %(name)s %(day)s 的考勤") % {
             "town": township.name, "name": cadre.name, "day": day.isoformat()},
-        url="/attendance/corrections/",
+        url=reverse("attendance:corrections"),
     )
     return correction
 

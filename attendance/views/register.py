@@ -1,1 +1,260 @@
-urlpatterns: list = []
+"""The register (考勤簿): a township's month as one grid, bulk actions, confirmation, and corrections of
+confirmed months (township asks, county decides)."""
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import FormView, ListView, TemplateView
+
+from cadres.audit import client_ip
+from cadres.mixins import add_service_errors
+from cadres.models import Role
+from cadres.selectors import cadre_list
+
+from .. import selectors, services
+from ..forms import BulkForm, CorrectionForm
+from ..models import DaySource, DayStatus, EvidenceSource
+from ..services.register import Entry, month_days, month_start, next_month
+
+STATUS_CODES = [
+    # (value, short label shown in a cell)
+    (DayStatus.NOT_RECORDED, "–"),
+    (DayStatus.PRESENT, "√"),
+    (DayStatus.LEAVE, "假"),
+    (DayStatus.BUSINESS, "公"),
+    (DayStatus.TRAINING, "训"),
+    (DayStatus.ABSENT, "缺"),
+]
+EDITABLE = {value for value, _label in STATUS_CODES if value != DayStatus.LEAVE}  # leave comes from approvals
+EVIDENCE_SOURCE = {
+    EvidenceSource.CHECKIN: DaySource.CHECKIN,
+    EvidenceSource.DINGTALK: DaySource.IMPORT,
+    EvidenceSource.WECOM: DaySource.IMPORT,
+}
+
+
+def parse_month(value: str | None) -> datetime.date:
+    """'2026-10' → 2026-10-01; anything else → last month (the one a township confirms)."""
+    try:
+        year, month = (int(part) for part in (value or "").split("-"))
+        return datetime.date(year, month, 1)
+    except (TypeError, ValueError):
+        return month_start(month_start(timezone.localdate()) - datetime.timedelta(days=1))
+
+
+def resolve_township(request):
+    """The township whose register is shown: a township official's own; for an organization department or
+    admin, the `township` parameter, which must lie in their jurisdiction (else 404)."""
+    user = request.user
+    if user.role == Role.TOWNSHIP:
+        return user.region
+    townships = selectors.townships_for(user=user)
+    raw = request.GET.get("township") or request.POST.get("township") or ""
+    if raw.isdigit():
+        return get_object_or_404(townships, pk=raw)
+    return townships.order_by("code").first()
+
+
+class RegisterView(LoginRequiredMixin, TemplateView):
+    template_name = "attendance/register.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.role not in (Role.TOWNSHIP, Role.ORG_DEPT, Role.ADMIN):
+            raise PermissionDenied(_("考勤簿由乡镇维护,组织部查看。"))
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        user = self.request.user
+        township = resolve_township(self.request)
+        if township is None:
+            raise Http404
+        month = parse_month(self.request.GET.get("month"))
+        confirmation = selectors.confirmation_of(township=township, month=month)
+        today = timezone.localdate()
+        grid = selectors.register_grid(township=township, month=month)
+        ctx.update({
+            "township": township,
+            "month": month,
+            "prev_month": month_start(month - datetime.timedelta(days=1)),
+            "next_month": next_month(month),
+            "days": month_days(month),
+            "grid": grid,
+            "confirmation": confirmation,
+            "can_edit": user.role == Role.TOWNSHIP and confirmation is None,
+            "can_correct": user.role == Role.TOWNSHIP and confirmation is not None,
+            "can_confirm": user.role == Role.TOWNSHIP and confirmation is None and next_month(month) <= today,
+            "status_codes": STATUS_CODES,
+            "editable": EDITABLE,
+            "townships": selectors.townships_for(user=user) if user.role != Role.TOWNSHIP else None,
+            "bulk_form": BulkForm(initial={"date_from": month, "date_to": min(next_month(month), today + datetime.timedelta(days=1)) - datetime.timedelta(days=1)}),
+            "evidence_count": sum(1 for row in grid for c in row.cells if c["evidence"] and c["status"] == DayStatus.NOT_RECORDED),
+            "today": today,
+            "deadline_day": selectors.policy_for(township).register_confirm_day,
+        })
+        return ctx
+
+    def post(self, request, *args, **kwargs):
+        user = request.user
+        if user.role != Role.TOWNSHIP:
+            raise PermissionDenied(_("只有乡镇(街道)可以填写考勤簿。"))
+        township = user.region
+        month = parse_month(request.POST.get("month"))
+        action = request.POST.get("action", "save")
+        ip = client_ip(request)
+        try:
+            if action == "confirm":
+                services.register_confirm_month(actor=user, township=township, month=month, ip=ip)
+                messages.success(request, _("%(month)s 的考勤已确认并锁定。") % {"month": month.strftime("%Y-%m")})
+            else:
+                entries = self.entries_for(action, township, month)
+                n = services.register_write(entries=entries, source=DaySource.TOWNSHIP, actor=user,
+                                            reason=_("乡镇录入"))
+                if action == "accept_evidence":
+                    n = self.accept_evidence(township, month)
+                messages.success(request, _("已保存,%(n)d天有变化。") % {"n": n})
+        except ValidationError as exc:
+            for message in exc.messages[:30]:
+                messages.error(request, message)
+        url = reverse("attendance:register") + f"?township={township.pk}&month={month:%Y-%m}"
+        return redirect(url)
+
+    def entries_for(self, action: str, township, month) -> list[Entry]:
+        grid = selectors.register_grid(township=township, month=month)
+        by_posting = {row.posting.pk: row for row in grid}
+        entries = []
+        if action == "save":
+            for row in grid:
+                for cell in row.cells:
+                    key = f"c_{row.posting.pk}_{cell['day']:%Y%m%d}"
+                    value = self.request.POST.get(key)
+                    if value is None or not cell["in_post"] or value == cell["status"]:
+                        continue
+                    if value not in EDITABLE or cell["status"] == DayStatus.LEAVE:
+                        # Leave days follow the approval; a township changes them only through the leave.
+                        raise ValidationError(_("请假天数由请假审批自动填写,不能在考勤簿中修改。"))
+                    entries.append(Entry(cadre_id=row.posting.cadre_id, day=cell["day"], status=value))
+        elif action == "bulk":
+            form = BulkForm(self.request.POST)
+            if not form.is_valid():
+                raise ValidationError([e for errs in form.errors.values() for e in errs])
+            chosen = [int(v) for v in self.request.POST.getlist("sel") if v.isdigit()]
+            if not chosen:
+                raise ValidationError(_("请先勾选要批量标记的干部。"))
+            start, end, status = form.cleaned_data["date_from"], form.cleaned_data["date_to"], form.cleaned_data["status"]
+            for pk in chosen:
+                row = by_posting.get(pk)
+                if row is None:
+                    raise ValidationError(_("所选干部不在本乡镇本月的考勤簿中。"))
+                for cell in row.cells:
+                    if cell["in_post"] and start <= cell["day"] <= end and cell["status"] != DayStatus.LEAVE:
+                        entries.append(Entry(cadre_id=row.posting.cadre_id, day=cell["day"], status=status))
+        return entries
+
+    def accept_evidence(self, township, month) -> int:
+        """Copy check-in and imported evidence into the register for days still unrecorded. Evidence marked
+        doubtful (outside the radius, missing punch) is copied only when the township ticks it."""
+        include_flagged = self.request.POST.get("include_flagged") == "1"
+        by_source: dict[str, list[Entry]] = {}
+        for row in selectors.register_grid(township=township, month=month):
+            for cell in row.cells:
+                ev = cell["evidence"]
+                if ev is None or cell["status"] != DayStatus.NOT_RECORDED or (ev.flagged and not include_flagged):
+                    continue
+                by_source.setdefault(EVIDENCE_SOURCE[ev.source], []).append(
+                    Entry(cadre_id=row.posting.cadre_id, day=cell["day"], status=ev.status, flagged=ev.flagged,
+                          note=ev.detail[:200])
+                )
+        return sum(
+            services.register_write(entries=entries, source=source, actor=self.request.user, reason=_("乡镇确认佐证"))
+            for source, entries in by_source.items()
+        )
+
+
+class CorrectionListView(LoginRequiredMixin, ListView):
+    template_name = "attendance/correction_list.html"
+    paginate_by = 30
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.role not in (Role.TOWNSHIP, Role.ORG_DEPT, Role.ADMIN):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.correction_list(user=self.request.user)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx["queue_ids"] = set(selectors.correction_queue(user=self.request.user).values_list("pk", flat=True))
+        return ctx
+
+
+class CorrectionCreateView(LoginRequiredMixin, FormView):
+    template_name = "attendance/correction_form.html"
+    form_class = CorrectionForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)
+        if request.user.role != Role.TOWNSHIP:
+            raise PermissionDenied(_("考勤更正由乡镇提出。"))
+        raw_cadre = request.GET.get("cadre") or request.POST.get("cadre") or ""
+        self.cadre = get_object_or_404(cadre_list(user=request.user), pk=raw_cadre) if raw_cadre.isdigit() else None
+        try:
+            self.day = datetime.date.fromisoformat(request.GET.get("day") or request.POST.get("day") or "")
+        except ValueError:
+            self.day = None
+        if self.cadre is None or self.day is None:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update({"cadre": self.cadre, "day": self.day})
+        return ctx
+
+    def form_valid(self, form):
+        try:
+            services.correction_request(
+                actor=self.request.user, cadre=self.cadre, day=self.day, new_status=form.cleaned_data["new_status"],
+                reason=form.cleaned_data["reason"], ip=client_ip(self.request),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, _("更正申请已提交县(区)委组织部审批。"))
+        return redirect(reverse("attendance:corrections"))
+
+
+class CorrectionDecideView(LoginRequiredMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, pk, decision):
+        correction = get_object_or_404(selectors.correction_list(user=request.user), pk=pk)
+        if decision not in ("approve", "reject"):
+            raise Http404
+        try:
+            services.correction_decide(
+                actor=request.user, correction_id=correction.pk, approve=decision == "approve",
+                comment=request.POST.get("comment", ""), ip=client_ip(request),
+            )
+            messages.success(request, _("已批准更正。") if decision == "approve" else _("已驳回更正。"))
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        return redirect(reverse("attendance:corrections"))
+
+
+urlpatterns = [
+    path("register/", RegisterView.as_view(), name="register"),
+    path("register/corrections/", CorrectionListView.as_view(), name="corrections"),
+    path("register/corrections/new/", CorrectionCreateView.as_view(), name="correction_create"),
+    path("register/corrections/<int:pk>/<str:decision>/", CorrectionDecideView.as_view(), name="correction_decide"),
+]

@@ -140,3 +140,4 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 20000  # the register grid posts one field per cadre-day (60 cadres × 31 days × …)
