@@ -18,6 +18,8 @@ _ITEMS = [
     ("cadres:round_list", _("轮次"), {Role.TOWNSHIP, Role.UNIT, *ORG}),
     ("cadres:cadre_list", _("驻村干部"), {Role.TOWNSHIP, Role.UNIT, *ORG}),
     ("cadres:posting_list", _("派驻记录"), None),
+    ("reports:report_list", _("统计报表"), {Role.TOWNSHIP, *ORG}),
+    ("reports:dashboard", _("数据看板"), {Role.TOWNSHIP, *ORG}),
     ("villages:policy_detail", _("政策设置"), {Role.TOWNSHIP, *ORG}),
 ]
 

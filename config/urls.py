@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("villages.urls")),
     path("", include("cadres.urls")),
     path("", include("attendance.urls")),
+    path("", include("reports.urls")),
 ]

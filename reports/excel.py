@@ -1,0 +1,162 @@
+"""The one Excel writer for every report and export, in the layout of a government statistical table:
+merged title, reporting-unit and period line, two-level header, data rows, totals row (合计), frozen
+header, column widths, number formats, print setup (A4 landscape, fit to width, header rows repeated) and
+notes. Workbooks are write-only (streamed): rows are written as they come, so memory stays flat however many
+rows a province has."""
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+THIN = Side(style="thin", color="999999")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
+TOTAL_FILL = PatternFill("solid", fgColor="FFF7E6")
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+
+@dataclass(frozen=True)
+class Column:
+    label: str                  # lower header row
+    group: str = ""             # upper header row; consecutive columns with the same group are merged
+    width: float = 10
+    number_format: str | None = None  # e.g. "0", "0.0", "0.0%", "#,##0.00"
+    total: bool = False         # summed in the totals row
+
+
+@dataclass
+class Table:
+    title: str
+    unit_line: str
+    columns: list[Column]
+    rows: Iterable[Sequence]
+    totals_label: str = "合计"
+    totals_override: dict[int, object] = field(default_factory=dict)  # column index → value (e.g. averages)
+    notes: list[str] = field(default_factory=list)
+
+
+def neutralise(value):
+    """Text that a spreadsheet would read as a formula is stored as text and marked so (quote prefix)."""
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def new_workbook() -> Workbook:
+    return Workbook(write_only=True)
+
+
+def _cell(ws, value, *, font=None, fill=None, border=BORDER, alignment=None, number_format=None):
+    cell = WriteOnlyCell(ws, value=value)
+    if neutralise(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if border is not None:
+        cell.border = border
+    if alignment is not None:
+        cell.alignment = alignment
+    if number_format and not isinstance(value, str):
+        cell.number_format = number_format
+    return cell
+
+
+def write_table(wb: Workbook, sheet_title: str, table: Table, *, on_row=None) -> int:
+    """Write one table on a new sheet; returns the number of data rows. `on_row(n)` is called every 500
+    rows so a task can report progress."""
+    ws = wb.create_sheet(title=sheet_title[:31])
+    ncols = len(table.columns)
+    last = get_column_letter(ncols)
+    for index, column in enumerate(table.columns, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = column.width
+    # Layout must be set before rows are streamed.
+    ws.freeze_panes = "B5"
+    ws.print_title_rows = "1:4"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+
+    ws.append([_cell(ws, table.title, font=Font(bold=True, size=16), border=None, alignment=CENTER)])
+    ws.merged_cells.add(f"A1:{last}1")
+    ws.append([_cell(ws, table.unit_line, border=None, alignment=Alignment(horizontal="left"))])
+    ws.merged_cells.add(f"A2:{last}2")
+
+    # Two header rows: a group label spans its columns; a column without a group spans both rows.
+    upper, lower = [], []
+    index = 0
+    bold = Font(bold=True)
+    while index < ncols:
+        column = table.columns[index]
+        if not column.group:
+            upper.append(_cell(ws, column.label, font=bold, fill=HEADER_FILL, alignment=CENTER))
+            lower.append(_cell(ws, None, fill=HEADER_FILL))
+            ws.merged_cells.add(f"{get_column_letter(index + 1)}3:{get_column_letter(index + 1)}4")
+            index += 1
+            continue
+        end = index
+        while end + 1 < ncols and table.columns[end + 1].group == column.group:
+            end += 1
+        for j in range(index, end + 1):
+            upper.append(_cell(ws, column.group if j == index else None, font=bold, fill=HEADER_FILL,
+                               alignment=CENTER))
+            lower.append(_cell(ws, table.columns[j].label, font=bold, fill=HEADER_FILL, alignment=CENTER))
+        if end > index:
+            ws.merged_cells.add(f"{get_column_letter(index + 1)}3:{get_column_letter(end + 1)}3")
+        index = end + 1
+    ws.append(upper)
+    ws.append(lower)
+
+    totals = [0] * ncols
+    count = 0
+    for row in table.rows:
+        cells = []
+        for j, value in enumerate(row):
+            column = table.columns[j]
+            if column.total and isinstance(value, int | float):
+                totals[j] += value
+            cells.append(_cell(ws, value, number_format=column.number_format))
+        ws.append(cells)
+        count += 1
+        if on_row is not None and count % 500 == 0:
+            on_row(count)
+
+    total_cells = []
+    for j, column in enumerate(table.columns):
+        if j == 0:
+            value = table.totals_label
+        elif j in table.totals_override:
+            value = table.totals_override[j]
+        elif column.total:
+            value = totals[j]
+        else:
+            value = None
+        total_cells.append(_cell(ws, value, font=bold, fill=TOTAL_FILL, number_format=column.number_format))
+    ws.append(total_cells)
+
+    if table.notes:
+        ws.append([])
+        row_number = 4 + count + 2
+        for note in table.notes:
+            row_number += 1
+            ws.append([_cell(ws, note, border=None, alignment=Alignment(wrap_text=True, vertical="top"))])
+            ws.merged_cells.add(f"A{row_number}:{last}{row_number}")
+    return count
+
+
+def write_list(wb: Workbook, sheet_title: str, title: str, unit_line: str, columns: list[Column],
+               rows: Iterable[Sequence], *, notes: list[str] | None = None, on_row=None) -> int:
+    """A plain list (per-cadre sheets, raw exports): the same layout, with a count instead of sums."""
+    return write_table(
+        wb, sheet_title,
+        Table(title=title, unit_line=unit_line, columns=columns, rows=rows, notes=notes or []),
+        on_row=on_row,
+    )

@@ -1,0 +1,4 @@
+from .views import urlpatterns as _patterns
+
+app_name = "reports"
+urlpatterns = _patterns
