@@ -41,10 +41,9 @@ HEADER_SEARCH_ROWS = 10
 MAX_DATA_ROWS = 3000  # a township has tens of cadres; a bigger file is the wrong export, not a township's month
 MAX_CELL_ERRORS_PER_ROW = 5
 
-SOURCE_LABELS = {EvidenceSource.DINGTALK: "钉钉", EvidenceSource.WECOM: "企业微信"}
-IMPORT_SOURCES = tuple(SOURCE_LABELS)
+IMPORT_SOURCES = (EvidenceSource.DINGTALK, EvidenceSource.WECOM)
 
-PHONE_HEADERS = ("手机号码", "手机号", "手机", "联系电话", "电话号码", "电话")
+PHONE_HEADERS = ("手机", "联系电话", "电话")
 
 
 # ---------------------------------------------------------------- results
@@ -130,7 +129,9 @@ _FULL_DATE = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?$")
 _MONTH_DAY = re.compile(r"^(\d{1,2})[-/月](\d{1,2})[日号]?$")
 _DAY = re.compile(r"^(\d{1,2})[日号]?$")
 _WEEKDAY_LABEL = re.compile(r"^(?:周|星期|礼拜)?[一二三四五六日天]$")
-_TITLE_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
+_DATE_TEXT = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?"
+# "2026-10-01 至 2026-10-31", "2026-10-01~2026-10-31": the period of the export, not a generation time.
+_TITLE_RANGE = re.compile(_DATE_TEXT + r"\s*(?:至|到|~|-|—|–)\s*" + _DATE_TEXT)
 
 
 @dataclass(frozen=True)
@@ -211,20 +212,19 @@ class UnknownCellText(ValueError):
     pass
 
 
-def suggest_status(value, *, source: str = EvidenceSource.DINGTALK) -> Suggestion | None:
+def suggest_status(value) -> Suggestion | None:
     """The register status a day cell suggests, None for no evidence (empty, rest day).
 
     Raises UnknownCellText for text this parser does not understand: guessing would put words in the
     township's mouth, so the row is reported instead."""
-    label = SOURCE_LABELS.get(source, "")
     if value is None:
         return None
     if isinstance(value, datetime.time | datetime.datetime):
-        return Suggestion(DayStatus.PRESENT, False, f"{label}:{value:%H:%M}")
+        return Suggestion(DayStatus.PRESENT, False, f"{value:%H:%M}")
     text = _text(value)
     if not text:
         return None
-    detail = f"{label}:{text}"[:300]
+    detail = text[:200]  # the cell as the vendor wrote it; the source is on the EvidenceDay
     has_times = bool(_TIME.search(text))
     rest = _SEPARATORS.sub("", _NUMBER.sub("", _TIME.sub("", text)))
     found = set()
@@ -332,7 +332,7 @@ def _title_month_error(rows: list[tuple], header_index: int, month: datetime.dat
     the only place the file says which month it is, so a file for the wrong month is caught here."""
     for index, row in enumerate(rows[:header_index]):
         for value in row:
-            m = _TITLE_DATE.search(_text(value))
+            m = _TITLE_RANGE.search(_text(value))
             if not m:
                 continue
             try:
@@ -395,8 +395,8 @@ def parse_attendance_export(*, file, month: datetime.date, source: str) -> Parse
     header = rows[header_index]
     name_col = next(i for i, v in enumerate(header) if "姓名" in _text(v) and len(_text(v)) <= 8)
     phone_col = None
-    for wanted in PHONE_HEADERS:
-        phone_col = next((i for i, v in enumerate(header) if _text(v) == wanted), None)
+    for wanted in PHONE_HEADERS:  # "手机号码(必填)" too; "手机" before a plain "电话" (which may be an office line)
+        phone_col = next((i for i, v in enumerate(header) if _text(v).startswith(wanted)), None)
         if phone_col is not None:
             break
     result.has_phone = phone_col is not None
@@ -446,7 +446,7 @@ def parse_attendance_export(*, file, month: datetime.date, source: str) -> Parse
         unknown = []
         for i, day in day_of_col.items():
             try:
-                suggestion = suggest_status(_cell(row, i), source=source)
+                suggestion = suggest_status(_cell(row, i))
             except UnknownCellText as exc:
                 unknown.append(f"{day.month}月{day.day}日“{exc}”")
                 continue
@@ -456,8 +456,8 @@ def parse_attendance_export(*, file, month: datetime.date, source: str) -> Parse
             shown = "、".join(unknown[:MAX_CELL_ERRORS_PER_ROW])
             more = _("等%(n)s处") % {"n": len(unknown)} if len(unknown) > MAX_CELL_ERRORS_PER_ROW else ""
             result.errors.append(RowError(excel_row, _(
-                "%(name)s 有无法识别的考勤内容:%(cells)s%(more)s。可识别的有:正常或打卡时间、请假/事假/病假/年假、"
-                "外出/出差/公出、旷工/缺卡/未打卡、休息。"
+                "%(name)s 有无法识别的考勤内容:%(cells)s%(more)s,请改为正常、打卡时间、请假、外出、出差、旷工、缺卡、"
+                "休息等。"
             ) % {"name": name, "cells": shown, "more": more}))
         result.rows.append(parsed)
     if not result.rows and not result.errors:
