@@ -1,7 +1,9 @@
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from .models import DispatchingUnit, Village
+from . import services
+from .models import DispatchingUnit, LeaveRoute, Policy, Village
 from .selectors import region_list, township_choices, village_list
 from .text import normalize_digits, normalize_text
 
@@ -66,3 +68,82 @@ class UnitForm(ScopedModelForm):
         if phone:
             validate_phone(phone)
         return phone
+
+
+def _range_of(model_field) -> dict:
+    """min_value/max_value for a form field from the model field's validators, so the ranges stay defined
+    once (on the model) and the browser's number input shows them too."""
+    low = [v.limit_value for v in model_field.validators if isinstance(v, MinValueValidator)]
+    high = [v.limit_value for v in model_field.validators if isinstance(v, MaxValueValidator)]
+    bounds = {}
+    if low:
+        bounds["min_value"] = max(low)
+    if high:
+        bounds["max_value"] = min(high)
+    return bounds
+
+
+class PolicyForm(forms.Form):
+    """Every editable Policy field. A plain Form built from the model fields (labels, help texts, ranges,
+    choices): policy_update writes the row, and a ModelForm would report the team-size check constraint
+    with Django's generic message instead of ours."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in services.POLICY_FIELDS:
+            model_field = Policy._meta.get_field(name)
+            field = model_field.formfield(**_range_of(model_field))
+            if not isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs["class"] = "input"
+            self.fields[name] = field
+
+    def clean(self):
+        data = super().clean()
+        services.policy_values_check(data)
+        return data
+
+
+class LeaveRouteForm(forms.Form):
+    """One row of the routing table: leave up to `max_days` (empty: any longer leave) goes to the approver,
+    and is filed with the levels ticked."""
+
+    max_days = LeaveRoute._meta.get_field("max_days").formfield(
+        **_range_of(LeaveRoute._meta.get_field("max_days"))
+    )
+    approver_level = forms.TypedChoiceField(
+        label=_("审批单位"),
+        coerce=int,
+        choices=lambda: [("", "—")] + [(lv.value, services.level_body(lv)) for lv in services.APPROVER_LEVELS],
+    )
+    filing_levels = forms.TypedMultipleChoiceField(
+        label=_("报备案"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        choices=lambda: [(lv.value, services.level_body(lv)) for lv in services.FILING_LEVELS],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["max_days"].widget.attrs.update({"class": "input", "step": "0.5"})
+        self.fields["approver_level"].widget.attrs["class"] = "input"
+
+
+class BaseLeaveRouteFormSet(forms.BaseFormSet):
+    def routes(self) -> list[dict]:
+        """The rows kept, in the order entered (blank extra rows and rows ticked for deletion left out)."""
+        return [
+            {key: form.cleaned_data[key] for key in ("max_days", "approver_level", "filing_levels")}
+            for form in self.forms
+            if form.cleaned_data and not self._should_delete_form(form)
+        ]
+
+    def clean(self):
+        if any(self.errors):
+            return
+        services.leave_routes_check(self.routes())
+
+
+LeaveRouteFormSet = forms.formset_factory(
+    LeaveRouteForm, formset=BaseLeaveRouteFormSet, extra=1, can_delete=True, max_num=20, validate_max=True
+)

@@ -1,12 +1,27 @@
 """Writes of the organisation tree. Forms validate fields; these functions own the transaction, the
 cross-record rules and the audit entry."""
-from django.core.exceptions import ValidationError
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from cadres.audit import audit_record
+from cadres.jurisdiction import scope_of
+from cadres.models import Role
+from cadres.selectors import policy_for
 
-from .models import DispatchingUnit, Region, Village, VillageCategory
+from .models import (
+    CompliancePeriod,
+    DispatchingUnit,
+    LeaveRoute,
+    Policy,
+    PolicyChange,
+    Region,
+    RegionLevel,
+    Village,
+    VillageCategory,
+)
 
 
 @transaction.atomic
@@ -64,3 +79,236 @@ def region_save(*, actor, region: Region, ip: str | None = None) -> Region:
         actor=actor, action="region.create" if created else "region.update", obj=region, region_code=region.code, ip=ip
     )
     return region
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Policy (政策设置): one row per jurisdiction, edited by the organization department of a city or county.
+
+# The Policy fields an organization department edits, in the order the form and the detail page show them.
+POLICY_FIELDS = (
+    "team_min_priority", "team_max", "term_min_months",
+    "min_days", "min_days_period", "count_business", "count_training", "register_confirm_day",
+    "checkin_enabled", "checkin_radius_m", "checkin_max_accuracy_m", "checkin_max_speed_kmh",
+)
+# The key under which PolicyChange.changes records a change of the routing table.
+ROUTES_KEY = "leave_routes"
+# Levels that keep a policy row of their own: a township follows its county (city default, county override).
+POLICY_LEVELS = (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY)
+# Levels that may approve leave. Province is left out on purpose: many deployments stop at the city, and a
+# route to a level missing from the tree would leave every such request without an approver.
+APPROVER_LEVELS = (RegionLevel.TOWNSHIP, RegionLevel.COUNTY, RegionLevel.CITY)
+# Levels leave can be filed with (备案); each route only accepts those above its approver.
+FILING_LEVELS = (RegionLevel.COUNTY, RegionLevel.CITY, RegionLevel.PROVINCE)
+
+
+def policy_can_edit(*, user, region: Region | None) -> bool:
+    """Organization departments (and admins) of a province, city or county edit the policy of their own
+    region, never another's: a county overrides for itself, it does not change the city default."""
+    if user is None or region is None or scope_of(user).region is None:
+        return False
+    return (
+        user.role in (Role.ORG_DEPT, Role.ADMIN)
+        and user.region_id == region.pk
+        and region.level in POLICY_LEVELS
+    )
+
+
+def level_body(level: int) -> str:
+    """The body acting at a level: the township party committee, or the organization department above it."""
+    bodies = {
+        RegionLevel.PROVINCE: _("省委组织部"),
+        RegionLevel.CITY: _("市委组织部"),
+        RegionLevel.COUNTY: _("县(区)委组织部"),
+        RegionLevel.TOWNSHIP: _("乡镇党委"),
+    }
+    return str(bodies.get(int(level), level))
+
+
+def days_text(days: Decimal) -> str:
+    """3.0 → "3", 1.5 → "1.5", 10 → "10" (normalize alone would give 1E+1)."""
+    return format(days.normalize(), "f")
+
+
+def route_normalize(route) -> dict:
+    """A routing row (LeaveRoute or dict) as a plain dict: Decimal or None bound, int levels, filing levels
+    nearest first."""
+    get = (lambda key: route.get(key)) if isinstance(route, dict) else (lambda key: getattr(route, key))
+    max_days = get("max_days")
+    return {
+        "max_days": None if max_days in (None, "") else Decimal(str(max_days)),
+        "approver_level": int(get("approver_level")),
+        "filing_levels": sorted({int(level) for level in (get("filing_levels") or [])}, reverse=True),
+    }
+
+
+def leave_route_lines(routes) -> list[str]:
+    """The routing table in words, one line per row, e.g. "≤ 3 天:乡镇党委审批" and
+    "> 3 天:县(区)委组织部审批,报市委组织部备案"."""
+    lines, lower = [], None
+    rows = [route_normalize(r) for r in routes]
+    for row in rows:
+        upper = row["max_days"]
+        if upper is None:
+            span = _("不限天数") if lower is None else _("> %(days)s 天") % {"days": days_text(lower)}
+        elif lower is None:
+            span = _("≤ %(days)s 天") % {"days": days_text(upper)}
+        else:
+            span = _("> %(low)s 天且 ≤ %(high)s 天") % {"low": days_text(lower), "high": days_text(upper)}
+        line = _("%(span)s:%(body)s审批") % {"span": span, "body": level_body(row["approver_level"])}
+        if row["filing_levels"]:
+            line += _(",报%(bodies)s备案") % {"bodies": "、".join(level_body(lv) for lv in row["filing_levels"])}
+        lines.append(str(line))
+        lower = upper
+    return lines
+
+
+def leave_routes_check(routes: list[dict]) -> None:
+    """The rules of a routing table, rows in the order entered: bounds strictly increasing, exactly one row
+    without a bound (the last), an approver at township, county or city level, filing only above the
+    approver. Raises one ValidationError listing every problem."""
+    errors = []
+    rows = [route_normalize(r) for r in routes]
+    open_rows = [i for i, row in enumerate(rows, 1) if row["max_days"] is None]
+    if not rows:
+        errors.append(_("请假审批规则至少需要一行。"))
+    elif len(open_rows) != 1:
+        errors.append(
+            _("请假审批规则必须有且只有一行“天数上限”留空(表示更长的请假),目前有%(n)d行。") % {"n": len(open_rows)}
+        )
+    elif open_rows[0] != len(rows):
+        errors.append(_("“天数上限”留空的一行必须放在最后。"))
+    previous = None
+    bound_field = LeaveRoute._meta.get_field("max_days")
+    for i, row in enumerate(rows, 1):
+        bound = row["max_days"]
+        if bound is not None:
+            try:
+                bound_field.run_validators(bound)
+            except ValidationError as exc:
+                errors.extend(
+                    _("第%(row)d行:%(error)s") % {"row": i, "error": message} for message in exc.messages
+                )
+            if previous is not None and bound <= previous:
+                errors.append(
+                    _("第%(row)d行的天数上限(%(days)s)必须大于上一行(%(prev)s):请按天数从少到多排列,且不能重复。")
+                    % {"row": i, "days": days_text(bound), "prev": days_text(previous)}
+                )
+            previous = bound if previous is None else max(previous, bound)
+        approver = row["approver_level"]
+        if approver not in APPROVER_LEVELS:
+            errors.append(
+                _("第%(row)d行:审批单位只能是%(levels)s。")
+                % {"row": i, "levels": "、".join(level_body(lv) for lv in APPROVER_LEVELS)}
+            )
+        for level in row["filing_levels"]:
+            if level not in FILING_LEVELS or level >= approver:
+                errors.append(
+                    _("第%(row)d行:备案单位(%(filing)s)必须高于审批单位(%(approver)s)。")
+                    % {"row": i, "filing": level_body(level), "approver": level_body(approver)}
+                )
+    if errors:
+        raise ValidationError(errors)
+
+
+# Calendar facts, not policy: the longest month, quarter and year. A minimum above them could never be met.
+PERIOD_MAX_DAYS = {CompliancePeriod.MONTH: 31, CompliancePeriod.QUARTER: 92, CompliancePeriod.YEAR: 366}
+
+
+def policy_values_check(data: dict) -> None:
+    """Rules across Policy fields (each field's own range is checked by its validators)."""
+    errors = {}
+    low, high = data.get("team_min_priority"), data.get("team_max")
+    if low is not None and high is not None and low > high:
+        errors["team_min_priority"] = _("重点村工作队最少人数(%(low)d)不能大于工作队最多人数(%(high)d)。") % {
+            "low": low, "high": high}
+    days, period = data.get("min_days"), data.get("min_days_period")
+    if days is not None and period in PERIOD_MAX_DAYS and days > PERIOD_MAX_DAYS[period]:
+        errors["min_days"] = _("考核周期为“%(period)s”时,在村天数下限不能超过%(max)d天。") % {
+            "period": CompliancePeriod(period).label, "max": PERIOD_MAX_DAYS[period]}
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def policy_update(
+    *, actor, region: Region, data: dict, routes: list[dict] | None = None, ip: str | None = None
+) -> Policy:
+    """Set the policy of `region` (its own row, created on first save from the values it inherited, routing
+    rows included). `data` holds Policy fields (missing ones keep their value); `routes` replaces the routing
+    table (None keeps it). Records what changed, old → new, in PolicyChange and the audit trail. Nothing is
+    written when anything is invalid; an unchanged submission writes nothing at all, so a county that saves
+    without changing anything keeps following the city. The returned policy (the one in force for `region`)
+    carries `last_changes`, the recorded {field: [old, new]}, empty when nothing changed."""
+    if actor is not None and not policy_can_edit(user=actor, region=region):
+        raise PermissionDenied(_("只有本级组织部可以修改本级的政策设置。"))
+    if region.level not in POLICY_LEVELS:
+        raise ValidationError(_("政策设置只能在省、市、县(区)级设定,乡镇沿用所在县(区)的设置。"))
+    unknown = set(data) - set(POLICY_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable policy fields: {sorted(unknown)}")
+
+    # Lock this region's row so concurrent saves each diff against what the other left; two first saves
+    # racing (no row to lock yet) end in the IntegrityError below instead of a second row.
+    policy = Policy.objects.select_for_update().filter(region=region).first()
+    created = policy is None
+    if created:
+        inherited = policy_for(region)
+        policy = Policy(region=region, **{name: getattr(inherited, name) for name in POLICY_FIELDS})
+        old_routes = [route_normalize(r) for r in inherited.leave_routes()]
+    else:
+        old_routes = [route_normalize(r) for r in policy.leave_routes()]
+
+    changes: dict[str, list] = {}
+    for name, value in data.items():
+        field = Policy._meta.get_field(name)
+        value = field.to_python(value)
+        old = getattr(policy, name)
+        if value != old:
+            changes[name] = [old, value]
+            setattr(policy, name, value)
+
+    errors: dict[str, list] = {}
+    try:
+        policy_values_check({name: getattr(policy, name) for name in POLICY_FIELDS})
+        policy.full_clean(exclude={"region"}, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        errors.update(exc.update_error_dict({}))
+    new_routes = old_routes
+    if routes is not None:
+        new_routes = [route_normalize(r) for r in routes]
+        try:
+            leave_routes_check(new_routes)
+        except ValidationError as exc:
+            errors.setdefault(ROUTES_KEY, []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    if new_routes != old_routes:
+        changes[ROUTES_KEY] = [leave_route_lines(old_routes), leave_route_lines(new_routes)]
+
+    if not changes:
+        unchanged = policy_for(region)
+        unchanged.last_changes = {}
+        return unchanged
+
+    try:
+        with transaction.atomic():
+            policy.save()
+    except IntegrityError as exc:
+        # Another user created this region's row between our read and our insert.
+        raise ValidationError(_("本级政策设置刚被其他人修改,请刷新页面后重新填写。")) from exc
+    if created or ROUTES_KEY in changes:
+        policy.routes.all().delete()
+        LeaveRoute.objects.bulk_create(
+            LeaveRoute(policy=policy, max_days=r["max_days"], approver_level=r["approver_level"],
+                       filing_levels=r["filing_levels"])
+            for r in new_routes
+        )
+    PolicyChange.objects.create(
+        policy=policy, changed_by=actor if actor is not None and actor.is_authenticated else None, changes=changes
+    )
+    audit_record(
+        actor=actor, action="policy.update", obj=policy, region_code=region.code, ip=ip,
+        detail={"created": created, "changes": changes},
+    )
+    policy.last_changes = changes
+    return policy

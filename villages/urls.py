@@ -15,4 +15,6 @@ urlpatterns = [
     path("units/new/", views.UnitCreateView.as_view(), name="unit_create"),
     path("units/<int:pk>/", views.UnitDetailView.as_view(), name="unit_detail"),
     path("units/<int:pk>/edit/", views.UnitUpdateView.as_view(), name="unit_update"),
+    path("policy/", views.PolicyDetailView.as_view(), name="policy_detail"),
+    path("policy/edit/", views.PolicyEditView.as_view(), name="policy_edit"),
 ]
