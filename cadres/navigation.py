@@ -21,6 +21,7 @@ _ITEMS = [
     ("reports:report_list", _("统计报表"), {Role.TOWNSHIP, *ORG}),
     ("reports:dashboard", _("数据看板"), {Role.TOWNSHIP, *ORG}),
     ("villages:policy_detail", _("政策设置"), {Role.TOWNSHIP, *ORG}),
+    ("audit_list", _("审计日志"), ORG),
 ]
 
 

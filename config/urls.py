@@ -4,6 +4,9 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from cadres.views import HomeView
+from cadres.views_audit import AuditListView
+
+from .views import healthz
 
 admin.site.site_header = _("驻村干部管理系统")
 admin.site.site_title = _("驻村干部管理系统")
@@ -18,6 +21,8 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", healthz, name="healthz"),
+    path("audit/", AuditListView.as_view(), name="audit_list"),
     path("admin/", admin.site.urls),
     path("", include("villages.urls")),
     path("", include("cadres.urls")),

@@ -12,3 +12,4 @@ STORAGES = {
 # Unit tests run tasks in-process; the Redis/Celery integration tests start a real worker explicitly.
 CELERY_TASK_ALWAYS_EAGER = True
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic before tests
+AXES_ENABLED = False  # tests log in with force_login/client.login; the lockout test enables it explicitly
