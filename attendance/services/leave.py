@@ -148,6 +148,9 @@ def leave_request(
     days = LeaveRequest.length(start_date, start_half, end_date, end_half)
     total = days
     if extends is not None:
+        # Judge the leave as it is now (under the cadre lock), not as the caller last read it: it may have
+        # been returned or withdrawn meanwhile.
+        extends = LeaveRequest.objects.get(pk=extends.pk)
         if extends.cadre_id != cadre.pk or extends.status != LeaveStatus.APPROVED:
             raise ValidationError({"extends": _("只能为本人已批准且未销假的请假续假。")})
         chain_end = _chain_end(extends)
