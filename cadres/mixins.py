@@ -6,7 +6,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from .audit import client_ip
-from .jurisdiction import can_manage
+from .jurisdiction import can_manage, scope_of
 
 
 def add_service_errors(form, exc: ValidationError) -> None:
@@ -39,9 +39,14 @@ class ManageMixin(ScopedQuerysetMixin):
 
     def get_object(self, queryset=None):
         obj = super().get_object(queryset)
-        if not can_manage(self.request.user):
+        if not can_manage(self.request.user) or not self.may_change(obj):
             raise PermissionDenied(_("您的角色只能查看,不能修改此记录。"))
         return obj
+
+    def may_change(self, obj) -> bool:
+        """Objects a manager may see but not change (a city-wide round or unit, seen by a county) say so
+        here; by default whatever the selector shows may be changed."""
+        return True
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -63,3 +68,9 @@ class ManageMixin(ScopedQuerysetMixin):
     @property
     def ip(self) -> str | None:
         return client_ip(self.request)
+
+
+def owned_by_scope(user, region) -> bool:
+    """True when `region` lies inside the user's own region subtree (not merely visible from below)."""
+    scope = scope_of(user)
+    return scope.everything or (scope.region is not None and region.code.startswith(scope.prefix))

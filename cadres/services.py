@@ -89,6 +89,8 @@ def posting_check(posting: Posting) -> None:
         errors.setdefault(field, []).append(message)
 
     rnd, village = posting.round, posting.village
+    if posting.start_date and posting.end_date and posting.end_date < posting.start_date:
+        add("end_date", _("离岗日期不能早于到岗日期。"))
     if posting.start_date and not (rnd.start_date <= posting.start_date <= rnd.end_date):
         add(
             "start_date",
@@ -138,11 +140,13 @@ def posting_save(*, actor, posting: Posting, ip: str | None = None) -> Posting:
     created = posting.pk is None
     if not posting.unit_id and posting.cadre_id:
         posting.unit_id = posting.cadre.unit_id
-    posting.full_clean(exclude=["replaces"] if posting.replaces_id is None else None)
+    posting.clean_fields(exclude=["replaces"] if posting.replaces_id is None else None)
     # Lock the cadre row: two concurrent saves for one cadre are serialised, so the overlap check below
     # sees the other's committed posting. PostgreSQL also holds an exclusion constraint as the last word.
     Cadre.objects.select_for_update().filter(pk=posting.cadre_id).first()
+    # The rules with field-level messages first; the model's constraints then only back them up.
     posting_check(posting)
+    posting.full_clean(exclude=["replaces"] if posting.replaces_id is None else None)
     try:
         with transaction.atomic():
             posting.save()

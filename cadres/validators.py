@@ -29,6 +29,10 @@ def validate_id_number(value: str) -> None:
         raise ValidationError(_("身份证号码校验位不正确,请核对。"), code="id_checksum") from exc
     except InvalidComponent as exc:
         raise ValidationError(_("身份证号码中的出生日期或地址码无效。"), code="id_component") from exc
+    from django.utils import timezone
+
+    if ric.get_birth_date(number) > timezone.localdate():
+        raise ValidationError(_("身份证号码中的出生日期晚于今天。"), code="id_birth_future")
 
 
 def id_birth_date(number: str):

@@ -18,7 +18,7 @@ from .audit import audit_record, client_ip
 from .filters import CadreFilter, PostingFilter, RoundFilter
 from .forms import CadreForm, PostingForm, RoundForm
 from .jurisdiction import can_manage, scope_of
-from .mixins import ManageMixin, ScopedQuerysetMixin
+from .mixins import ManageMixin, ScopedQuerysetMixin, owned_by_scope
 from .models import PostingRole, PostingStatus, Role
 
 
@@ -216,7 +216,12 @@ class CadreCreateView(CadreFormMixin, CreateView):
 
 
 class CadreUpdateView(CadreFormMixin, UpdateView):
-    pass
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        # The form shows the full ID number: that is a viewing of personal data, logged like the reveal.
+        audit_record(actor=request.user, action="cadre.view_id_number", obj=self.object,
+                     region_code=self.object.unit.region.code, ip=client_ip(request), detail={"via": "edit"})
+        return response
 
 
 class RoundListView(ScopedQuerysetMixin, FilterView):
@@ -226,9 +231,11 @@ class RoundListView(ScopedQuerysetMixin, FilterView):
     paginate_by = 25
 
     def get_queryset(self):
+        # Count only the postings the user may see: a county's view of a city-wide round counts its own.
+        visible = Q(postings__in=selectors.posting_list(user=self.request.user).values("pk"))
         return super().get_queryset().annotate(
-            n_postings=Count("postings"),
-            n_in_post=Count("postings", filter=Q(postings__status=PostingStatus.IN_POST)),
+            n_postings=Count("postings", filter=visible),
+            n_in_post=Count("postings", filter=visible & Q(postings__status=PostingStatus.IN_POST)),
         ).order_by("-start_date", "name")
 
     def get_context_data(self, **kwargs):
@@ -259,6 +266,10 @@ class RoundFormMixin(ManageMixin):
     selector = selectors.round_list
     form_class = RoundForm
     template_name = "cadres/round_form.html"
+
+    def may_change(self, obj) -> bool:
+        # A county works in the city's rounds but does not own them.
+        return owned_by_scope(self.request.user, obj.region)
 
     def save(self, form):
         return services.round_save(actor=self.request.user, dispatch_round=form.instance, ip=self.ip)

@@ -22,6 +22,7 @@ from .models import (
     Village,
     VillageCategory,
 )
+from .text import normalize_digits
 
 
 @transaction.atomic
@@ -29,6 +30,7 @@ def village_save(
     *, actor, village: Village, categories: list[VillageCategory] | None = None, ip: str | None = None
 ) -> Village:
     created = village.pk is None
+    village.code = normalize_digits(village.code or "")
     village.full_clean()
     try:
         with transaction.atomic():
@@ -69,6 +71,7 @@ def unit_save(*, actor, unit: DispatchingUnit, ip: str | None = None) -> Dispatc
 @transaction.atomic
 def region_save(*, actor, region: Region, ip: str | None = None) -> Region:
     created = region.pk is None
+    region.code = normalize_digits(region.code or "")
     region.full_clean()
     try:
         with transaction.atomic():

@@ -12,7 +12,7 @@ from django_filters.views import FilterView
 from attendance.models import DayStatus
 from cadres.audit import client_ip
 from cadres.jurisdiction import can_manage, scope_of
-from cadres.mixins import ManageMixin, ScopedQuerysetMixin, add_service_errors
+from cadres.mixins import ManageMixin, ScopedQuerysetMixin, add_service_errors, owned_by_scope
 from cadres.models import PostingStatus
 from cadres.selectors import cadre_list, policy_for, posting_list, village_teams
 
@@ -141,6 +141,10 @@ class UnitDetailView(ScopedQuerysetMixin, DetailView):
 
 class UnitFormMixin(ManageMixin):
     selector = selectors.unit_list
+
+    def may_change(self, obj) -> bool:
+        # A county sees the city units whose cadres serve in it, but only the city may change them.
+        return owned_by_scope(self.request.user, obj.region)
     form_class = UnitForm
     template_name = "villages/unit_form.html"
 

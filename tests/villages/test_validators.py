@@ -150,22 +150,12 @@ def test_it_normalises_a_full_width_village_code_typed_into_the_form(users, org)
     assert form.instance.code == "369901001203"
 
 
-@pytest.mark.xfail(
-    reason="BUG: village_save/Village.clean do not normalise full-width digits that validate_division_code "
-    "accepts; the service rejects the code with a misleading parent-prefix error",
-    strict=True,
-)
 def test_it_saves_a_full_width_village_code_through_the_service_in_ascii(users, org):
     village = Village(code="369901001203".translate(FULL_WIDTH), name="新村", township=org.town_a1)
     village_services.village_save(actor=users.county, village=village)
     assert Village.objects.get(name="新村").code == "369901001203"
 
 
-@pytest.mark.xfail(
-    reason="BUG: region_save/Region.clean do not normalise full-width digits that validate_division_code "
-    "accepts; the code is rejected as '第7位以后必须为0'",
-    strict=True,
-)
 def test_it_saves_a_full_width_region_code_through_the_service_in_ascii(users, org):
     region = Region(code="369903000000".translate(FULL_WIDTH), name="新县", level=RegionLevel.COUNTY, parent=org.city)
     village_services.region_save(actor=users.city, region=region)
@@ -243,10 +233,6 @@ def test_it_rejects_an_unknown_address_code():
     assert messages_of(exc) == [MSG_ID_COMPONENT]
 
 
-@pytest.mark.xfail(
-    reason="BUG: validate_id_number promises 'a real birth date' but accepts a birth date in the future",
-    strict=True,
-)
 def test_it_rejects_an_id_number_born_in_the_future():
     with pytest.raises(ValidationError):
         validate_id_number(with_check_digit("11010120900615123"))
