@@ -2,6 +2,7 @@ import datetime
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -314,3 +315,232 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
+
+
+# --- Management workflows (六项管理制度, DOMAIN.md §7): recall and replacement, annual evaluation, awards ---
+
+
+class RecallReason(models.TextChoices):
+    INCOMPETENT = "incompetent", _("不能胜任驻村工作")
+    INSPECTION_ABSENCE = "inspection_absence", _("督查发现多次不在岗")
+    DISCIPLINE = "discipline", _("违反纪律")
+    HEALTH = "health", _("身体原因")
+    UNIT_REQUEST = "unit_request", _("派驻单位申请")
+    OTHER = "other", _("其他")
+
+
+class RecallStatus(models.TextChoices):
+    PROPOSED = "proposed", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REJECTED = "rejected", _("已驳回")
+
+
+class Recall(models.Model):
+    """召回: proposed by an organization department or the dispatching unit (or automatically, on inspection
+    findings), decided by the organization department of the village's county, or of the city when the
+    posting's unit is a city-level (or higher) unit. Approval ends the posting as recalled on `recall_date`
+    and the unit owes a replacement by `replacement_due` (policy days after the recall date).
+
+    The deciding body is fixed when the recall is proposed (`decider_region`), like a leave request's route,
+    so the queue is one indexed filter and a later change of the unit does not move a pending recall."""
+
+    Reason = RecallReason
+    Status = RecallStatus
+
+    posting = models.ForeignKey(Posting, verbose_name=_("派驻记录"), on_delete=models.PROTECT, related_name="recalls")
+    reason = models.CharField(_("召回原因"), max_length=30, choices=RecallReason.choices)
+    note = models.TextField(_("情况说明"), blank=True)
+    recall_date = models.DateField(
+        _("召回日期"), null=True, blank=True, help_text=_("派驻记录在该日结束;提出时可留空,审批时确定。")
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=RecallStatus.choices, default=RecallStatus.PROPOSED)
+    proposed_by = models.ForeignKey(
+        "User", verbose_name=_("提出人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text=_("为空表示系统根据督查结果自动提出。"),
+    )
+    proposer_body = models.CharField(_("提出单位"), max_length=100, blank=True)
+    proposed_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
+    decider_level = models.PositiveSmallIntegerField(_("审批层级"), choices=RegionLevel.choices)
+    decider_region = models.ForeignKey(
+        Region, verbose_name=_("审批单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        "User", verbose_name=_("审批人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_comment = models.CharField(_("审批意见"), max_length=300, blank=True)
+    replacement_due = models.DateField(_("替补期限"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("召回")
+        verbose_name_plural = _("召回")
+        ordering = ["-proposed_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "decider_region"], name="recall_queue"),
+            models.Index(fields=["status", "replacement_due"], name="recall_replacement_due"),
+        ]
+        constraints = [
+            # One pending proposal per posting (the automatic proposal on inspection findings relies on it),
+            # and a posting ends by recall at most once.
+            models.UniqueConstraint(
+                fields=["posting"], condition=models.Q(status="proposed"), name="recall_one_pending_per_posting"
+            ),
+            models.UniqueConstraint(
+                fields=["posting"], condition=models.Q(status="approved"), name="recall_one_approved_per_posting"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="approved")
+                | models.Q(recall_date__isnull=False, replacement_due__isnull=False),
+                name="recall_approved_has_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(
+            _("召回 %(cadre)s(%(village)s)") % {"cadre": self.posting.cadre, "village": self.posting.village}
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("cadres:recall_detail", args=[self.pk])
+
+    def replacement_overdue_on(self, day: datetime.date) -> bool:
+        """Approved, the deadline passed and no posting replaces the recalled one yet."""
+        return (
+            self.status == RecallStatus.APPROVED
+            and self.replacement_due is not None
+            and self.replacement_due < day
+            and not hasattr(self.posting, "replaced_by")
+        )
+
+
+class EvaluationGrade(models.TextChoices):
+    # Ordered best first: the rules compare positions in this list.
+    EXCELLENT = "excellent", _("优秀")
+    COMPETENT = "competent", _("称职")
+    BASIC = "basic", _("基本称职")
+    INCOMPETENT = "incompetent", _("不称职")
+
+
+class AspectRating(models.TextChoices):
+    GOOD = "good", _("好")
+    FAIR = "fair", _("较好")
+    AVERAGE = "average", _("一般")
+    POOR = "poor", _("差")
+
+
+class Evaluation(models.Model):
+    """年度考核: one per cadre and year. A democratic rating (the votes cast for each grade), the five aspects
+    德能勤绩廉, and the organization's grade and comment, decided by the county organization department of the
+    village the cadre served in (`posting`: the cadre's last posting in force during that year)."""
+
+    Grade = EvaluationGrade
+
+    cadre = models.ForeignKey(Cadre, verbose_name=_("干部"), on_delete=models.PROTECT, related_name="evaluations")
+    year = models.PositiveSmallIntegerField(
+        _("考核年度"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    posting = models.ForeignKey(
+        Posting, verbose_name=_("考核时的派驻记录"), on_delete=models.PROTECT, related_name="evaluations"
+    )
+    county = models.ForeignKey(Region, verbose_name=_("考核县(区)"), on_delete=models.PROTECT, related_name="+")
+    votes_excellent = models.PositiveSmallIntegerField(_("民主测评:优秀票"), default=0)
+    votes_competent = models.PositiveSmallIntegerField(_("民主测评:称职票"), default=0)
+    votes_basic = models.PositiveSmallIntegerField(_("民主测评:基本称职票"), default=0)
+    votes_incompetent = models.PositiveSmallIntegerField(_("民主测评:不称职票"), default=0)
+    virtue = models.CharField(_("德"), max_length=10, choices=AspectRating.choices, blank=True)
+    ability = models.CharField(_("能"), max_length=10, choices=AspectRating.choices, blank=True)
+    diligence = models.CharField(_("勤"), max_length=10, choices=AspectRating.choices, blank=True)
+    performance = models.CharField(_("绩"), max_length=10, choices=AspectRating.choices, blank=True)
+    integrity = models.CharField(_("廉"), max_length=10, choices=AspectRating.choices, blank=True)
+    grade = models.CharField(_("考核等次"), max_length=12, choices=EvaluationGrade.choices)
+    comment = models.TextField(_("组织评语"), blank=True)
+    decided_by = models.ForeignKey(
+        "User", verbose_name=_("确定人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("确定时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("年度考核")
+        verbose_name_plural = _("年度考核")
+        ordering = ["-year", "cadre__name", "pk"]
+        indexes = [models.Index(fields=["county", "year", "grade"], name="evaluation_county_year")]
+        constraints = [
+            models.UniqueConstraint(fields=["cadre", "year"], name="evaluation_one_per_cadre_year"),
+        ]
+
+    def __str__(self) -> str:
+        return str(
+            _("%(cadre)s %(year)s年度考核:%(grade)s")
+            % {"cadre": self.cadre, "year": self.year, "grade": self.get_grade_display()}
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("cadres:evaluation_edit", args=[self.year, self.cadre_id])
+
+    ASPECTS = ("virtue", "ability", "diligence", "performance", "integrity")
+
+    @property
+    def votes_total(self) -> int:
+        return self.votes_excellent + self.votes_competent + self.votes_basic + self.votes_incompetent
+
+    def vote_share(self, grade: str) -> int | None:
+        """The percentage of votes for `grade`, rounded to a whole number; None without votes."""
+        total = self.votes_total
+        if not total:
+            return None
+        return round(100 * getattr(self, f"votes_{grade}") / total)
+
+    def aspect_rows(self) -> list[tuple[str, str]]:
+        return [(str(self._meta.get_field(a).verbose_name), getattr(self, f"get_{a}_display")()) for a in self.ASPECTS]
+
+
+class AwardKind(models.TextChoices):
+    MERIT_THIRD = "merit_third", _("记三等功")
+    COMMENDATION = "commendation", _("通报嘉奖")
+    PRAISE = "praise", _("通报表扬")
+    CRITICISM = "criticism", _("通报批评")
+    ADMONITION = "admonition", _("诫勉谈话")
+
+
+# Which kinds are awards (refused to a cadre recalled that year) and which are discipline.
+AWARD_KINDS = frozenset({AwardKind.MERIT_THIRD, AwardKind.COMMENDATION, AwardKind.PRAISE})
+DISCIPLINE_KINDS = frozenset({AwardKind.CRITICISM, AwardKind.ADMONITION})
+
+
+class AwardRecord(models.Model):
+    """工作激励: an award (记三等功, 通报嘉奖, 通报表扬) or a disciplinary measure (通报批评, 诫勉谈话) given to a
+    cadre on a date by an issuing body, with its document number (文号)."""
+
+    Kind = AwardKind
+
+    cadre = models.ForeignKey(Cadre, verbose_name=_("干部"), on_delete=models.PROTECT, related_name="awards")
+    kind = models.CharField(_("类别"), max_length=20, choices=AwardKind.choices)
+    date = models.DateField(_("日期"))
+    level = models.PositiveSmallIntegerField(_("级别"), choices=RegionLevel.choices)
+    issuing_body = models.CharField(_("发文单位"), max_length=100)
+    document_number = models.CharField(
+        _("文号"), max_length=60, blank=True, help_text=_("如“云组通〔2025〕12号”;诫勉谈话可无文号。")
+    )
+    reason = models.TextField(_("事由"), blank=True)
+    recorded_by = models.ForeignKey(
+        "User", verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("奖惩记录")
+        verbose_name_plural = _("奖惩记录")
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["cadre", "date"], name="award_cadre_date")]
+
+    def __str__(self) -> str:
+        return str(
+            _("%(cadre)s %(kind)s(%(date)s)") % {"cadre": self.cadre, "kind": self.get_kind_display(), "date": self.date}
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("cadres:award_list") + f"?cadre={self.cadre_id}"
+
+    @property
+    def is_award(self) -> bool:
+        return self.kind in AWARD_KINDS

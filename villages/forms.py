@@ -96,9 +96,20 @@ class PolicyForm(forms.Form):
             if not isinstance(field.widget, forms.CheckboxInput):
                 field.widget.attrs["class"] = "input"
             self.fields[name] = field
+        # A field the submission leaves out entirely keeps its value, as in a ModelForm (checkboxes are never
+        # "left out"): a client that predates a newer policy field does not fail on, or reset, that field.
+        # policy_update keeps missing fields and re-checks the cross-field rules on the merged values.
+        self.omitted = set()
+        if self.is_bound:
+            for name, field in self.fields.items():
+                if field.widget.value_omitted_from_data(self.data, self.files, self.add_prefix(name)):
+                    field.required = False
+                    self.omitted.add(name)
 
     def clean(self):
         data = super().clean()
+        for name in self.omitted:
+            data.pop(name, None)
         services.policy_values_check(data)
         return data
 

@@ -256,6 +256,39 @@ class Policy(models.Model):
         _("合理移动速度上限(公里/小时)"), default=150, validators=[MinValueValidator(10), MaxValueValidator(1000)],
         help_text=_("与上次签到相比移动速度超过此值的签到标记为“位置异常”。"),
     )
+    # 召回替补 and 年度考核 (DOMAIN.md §4). The three absence thresholds are independent: each one that a
+    # cadre reaches applies, so a policy that orders them unusually still never lets a worse record pass.
+    replacement_deadline_days = models.PositiveSmallIntegerField(
+        _("召回后替补期限(天)"), default=30, validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("召回获批后,派驻单位应在召回日期后的这些天数内选派替补干部,逾期标记为“替补逾期”。"),
+    )
+    absences_block_excellent = models.PositiveSmallIntegerField(
+        _("督查缺勤次数:不得评为优秀"), default=1, validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("当年督查发现缺勤达到此次数的,年度考核不得评为优秀。"),
+    )
+    absences_cap_basic = models.PositiveSmallIntegerField(
+        _("督查缺勤次数:最高基本称职"), default=2, validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("当年督查发现缺勤达到此次数的,年度考核最高只能评为基本称职。"),
+    )
+    absences_not_competent = models.PositiveSmallIntegerField(
+        _("督查缺勤次数:评为不称职"), default=3, validators=[MinValueValidator(1), MaxValueValidator(50)],
+        help_text=_("当年督查发现缺勤达到此次数的,年度考核评为不称职,并提出召回。"),
+    )
+    excellent_share_cap = models.PositiveSmallIntegerField(
+        _("优秀比例上限(%)"), null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_("本县(区)当年应考核的驻村干部中评为优秀的人数不超过该比例(向下取整);留空表示不设上限。"),
+    )
+    # Dispatching-unit support (seeds 000, 002): the unit's leaders visit the villages of its cadres and hear
+    # the cadres' reports. 0 switches a requirement off.
+    leader_visits_per_year = models.PositiveSmallIntegerField(
+        _("单位领导每年到村走访次数"), default=1, validators=[MinValueValidator(0), MaxValueValidator(12)],
+        help_text=_("派驻单位领导每年到本单位干部所驻的每个村走访的最少次数;不足的在帮扶台账中标出。"),
+    )
+    report_hearings_per_year = models.PositiveSmallIntegerField(
+        _("每年听取驻村干部汇报次数"), default=2, validators=[MinValueValidator(0), MaxValueValidator(12)],
+        help_text=_("派驻单位每年听取驻村干部工作汇报的最少次数,按半年检查:上半年至少为该数的一半(向下取整),"
+                    "下半年至少为其余次数。"),
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -343,3 +376,64 @@ class PolicyChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy} {self.changed_at:%Y-%m-%d %H:%M}"
+
+
+class SupportKind(models.TextChoices):
+    FUNDS = "funds", _("帮扶资金")
+    PROJECT = "project", _("引进项目")
+    LEADER_VISIT = "leader_visit", _("单位领导到村走访")
+    REPORT_HEARING = "report_hearing", _("听取驻村干部汇报")
+
+
+class SupportRecord(models.Model):
+    """One entry of a dispatching unit's support ledger (帮扶台账): funds provided, a project brought in, a visit
+    of the unit's leaders to the village, or a hearing of the cadre's report. Entered once by the unit (or the
+    organization department); yearly totals and the missing-visit/hearing flags are computed from these rows."""
+
+    Kind = SupportKind
+
+    unit = models.ForeignKey(
+        DispatchingUnit, verbose_name=_("派驻单位"), on_delete=models.PROTECT, related_name="support_records"
+    )
+    village = models.ForeignKey(
+        Village, verbose_name=_("受帮扶村"), on_delete=models.PROTECT, related_name="support_records"
+    )
+    kind = models.CharField(_("类别"), max_length=20, choices=SupportKind.choices)
+    date = models.DateField(_("日期"))
+    amount_yuan = models.DecimalField(
+        _("金额(元)"), max_digits=14, decimal_places=2, null=True, blank=True,
+        help_text=_("帮扶资金必填;引进项目可填投资额;走访和听取汇报不填。"),
+    )
+    title = models.CharField(_("事项"), max_length=200)
+    description = models.TextField(_("说明"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("帮扶记录")
+        verbose_name_plural = _("帮扶记录")
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["unit", "date"], name="support_unit_date")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_yuan__isnull=True) | models.Q(amount_yuan__gt=0),
+                name="support_amount_positive",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="funds") | models.Q(amount_yuan__isnull=False),
+                name="support_funds_have_amount",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["funds", "project"]) | models.Q(amount_yuan__isnull=True),
+                name="support_amount_only_for_funds_or_project",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(
+            _("%(unit)s %(date)s %(kind)s:%(title)s")
+            % {"unit": self.unit, "date": self.date, "kind": self.get_kind_display(), "title": self.title}
+        )

@@ -92,6 +92,8 @@ POLICY_FIELDS = (
     "team_min_priority", "team_max", "term_min_months",
     "min_days", "min_days_period", "count_business", "count_training", "register_confirm_day",
     "checkin_enabled", "checkin_radius_m", "checkin_max_accuracy_m", "checkin_max_speed_kmh",
+    "replacement_deadline_days", "absences_block_excellent", "absences_cap_basic", "absences_not_competent",
+    "excellent_share_cap",
 )
 # The key under which PolicyChange.changes records a change of the routing table.
 ROUTES_KEY = "leave_routes"
@@ -228,6 +230,13 @@ def policy_values_check(data: dict) -> None:
     if days is not None and period in PERIOD_MAX_DAYS and days > PERIOD_MAX_DAYS[period]:
         errors["min_days"] = _("考核周期为“%(period)s”时,在村天数下限不能超过%(max)d天。") % {
             "period": CompliancePeriod(period).label, "max": PERIOD_MAX_DAYS[period]}
+    # The absence thresholds of the annual evaluation go from mild to severe (not excellent, at most basically
+    # competent, not competent); the evaluation applies each on its own, but a reversed order is surely a typo.
+    block, cap, fail = (data.get(n) for n in ("absences_block_excellent", "absences_cap_basic", "absences_not_competent"))
+    if None not in (block, cap, fail) and not block <= cap <= fail:
+        errors["absences_cap_basic"] = _(
+            "督查缺勤次数应满足:不得评为优秀(%(block)d)≤ 最高基本称职(%(cap)d)≤ 评为不称职(%(fail)d)。"
+        ) % {"block": block, "cap": cap, "fail": fail}
     if errors:
         raise ValidationError(errors)
 
@@ -315,3 +324,107 @@ def policy_update(
     )
     policy.last_changes = changes
     return policy
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Dispatching-unit support (帮扶台账): funds, projects, leaders' visits, hearings of the cadres' reports.
+# Imports are local: this block was appended to a module whose import list belongs to other features.
+
+
+def support_can_record(*, user, unit: DispatchingUnit) -> bool:
+    """The unit's own contact records its support; an organization department (or admin) may record for any
+    unit in its jurisdiction. Townships and cadres only read the ledger."""
+    from cadres.jurisdiction import can_manage
+
+    from .selectors import unit_list
+
+    if user is None or not user.is_authenticated or scope_of(user).is_empty:
+        return False
+    if user.role == Role.UNIT:
+        return user.unit_id == unit.pk
+    return can_manage(user) and unit_list(user=user).filter(pk=unit.pk).exists()
+
+
+@transaction.atomic
+def support_record(
+    *,
+    actor,
+    unit: DispatchingUnit,
+    village: Village,
+    kind: str,
+    date,
+    amount_yuan: Decimal | None,
+    title: str,
+    description: str = "",
+    ip: str | None = None,
+):
+    """Enter one item of a unit's support. The date may not lie in the future; funds need a positive amount,
+    a project may carry its investment, visits and hearings carry none; the village must be one the unit has
+    (or had) a cadre posted to, and inside the actor's jurisdiction."""
+    from django.utils import timezone
+
+    from cadres.models import Posting
+
+    from .models import SupportKind, SupportRecord
+    from .selectors import village_list
+    from .text import normalize_text
+
+    if not support_can_record(user=actor, unit=unit):
+        raise PermissionDenied(_("只有本单位或管辖该单位的组织部可以登记帮扶记录。"))
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    today = timezone.localdate()
+    if date is not None and date > today:
+        add("date", _("日期不能晚于今天(%(today)s)。") % {"today": today.isoformat()})
+    if kind == SupportKind.FUNDS:
+        if amount_yuan is None or amount_yuan <= 0:
+            add("amount_yuan", _("帮扶资金必须填写大于0的金额。"))
+    elif kind == SupportKind.PROJECT:
+        if amount_yuan is not None and amount_yuan <= 0:
+            add("amount_yuan", _("项目投资额必须大于0;没有可不填。"))
+    elif amount_yuan is not None:
+        add("amount_yuan", _("“%(kind)s”不填写金额。") % {"kind": SupportKind(kind).label if kind in SupportKind.values
+                                                        else kind})
+    if not Posting.objects.filter(unit=unit, village=village).exists():
+        add("village", _("本单位没有向该村派驻干部,不能登记对该村的帮扶。"))
+    elif not village_list(user=actor).filter(pk=village.pk).exists():
+        add("village", _("该村不在您的管辖范围内。"))
+    record = SupportRecord(
+        unit=unit, village=village, kind=kind, date=date, amount_yuan=amount_yuan,
+        title=normalize_text(title or ""), description=(description or "").strip(),
+        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    try:
+        # The database constraints repeat the amount rules; they were checked above with clearer messages.
+        record.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            for message in messages:
+                if message not in errors.get(field, []):
+                    add(field, message)
+    if errors:
+        raise ValidationError(errors)
+    record.save()
+    audit_record(
+        actor=actor, action="support.create", obj=record, region_code=village.code, ip=ip,
+        detail={"unit": unit.pk, "kind": kind, "date": date.isoformat(),
+                "amount_yuan": f"{amount_yuan:.2f}" if amount_yuan is not None else ""},
+    )
+    return record
+
+
+@transaction.atomic
+def support_delete(*, actor, record, ip: str | None = None) -> None:
+    """Remove a wrongly entered item; the audit entry keeps what it said."""
+    if not support_can_record(user=actor, unit=record.unit):
+        raise PermissionDenied(_("只有本单位或管辖该单位的组织部可以删除帮扶记录。"))
+    audit_record(
+        actor=actor, action="support.delete", obj=record, region_code=record.village.code, ip=ip,
+        detail={"unit": record.unit_id, "village": record.village_id, "kind": record.kind,
+                "date": record.date.isoformat(), "title": record.title,
+                "amount_yuan": f"{record.amount_yuan:.2f}" if record.amount_yuan is not None else ""},
+    )
+    record.delete()

@@ -18,3 +18,15 @@ urlpatterns = [
     path("policy/", views.PolicyDetailView.as_view(), name="policy_detail"),
     path("policy/edit/", views.PolicyEditView.as_view(), name="policy_edit"),
 ]
+
+# Dispatching-unit support (帮扶台账).
+from . import views_support  # noqa: E402
+
+urlpatterns += [
+    path("units/<int:pk>/support/", views_support.UnitSupportView.as_view(), name="unit_support"),
+    path(
+        "units/<int:pk>/support/<int:record_pk>/delete/", views_support.SupportDeleteView.as_view(),
+        name="support_delete",
+    ),
+    path("support/", views_support.SupportOverviewView.as_view(), name="support_overview"),
+]

@@ -346,5 +346,8 @@ class PolicyEditView(PolicyAccessMixin, TemplateView):
                 "min_days", "min_days_period", "count_business", "count_training", "register_confirm_day")]),
             (_("自主签到"), [form[n] for n in (
                 "checkin_enabled", "checkin_radius_m", "checkin_max_accuracy_m", "checkin_max_speed_kmh")]),
+            (_("召回替补与年度考核"), [form[n] for n in (
+                "replacement_deadline_days", "absences_block_excellent", "absences_cap_basic",
+                "absences_not_competent", "excellent_share_cap")]),
         ]
         return ctx
