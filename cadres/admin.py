@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEntry, Cadre, DispatchRound, Posting, User
+from .models import AuditEntry, AwardRecord, Cadre, DispatchRound, Evaluation, Posting, Recall, User
 
 
 @admin.register(User)
@@ -60,3 +60,24 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Recall)
+class RecallAdmin(admin.ModelAdmin):
+    list_display = ("posting", "reason", "status", "recall_date", "replacement_due")
+    list_filter = ("status", "reason")
+    raw_id_fields = ("posting",)
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(admin.ModelAdmin):
+    list_display = ("cadre", "year", "grade")
+    list_filter = ("year", "grade")
+    raw_id_fields = ("cadre",)
+
+
+@admin.register(AwardRecord)
+class AwardRecordAdmin(admin.ModelAdmin):
+    list_display = ("cadre", "kind", "date", "level", "issuing_body", "document_number")
+    list_filter = ("kind",)
+    raw_id_fields = ("cadre",)

@@ -92,7 +92,8 @@ LATE_STARTS = {
     "第二轮": [datetime.date(2025, 3, 10), datetime.date(2025, 3, 17), datetime.date(2025, 3, 24),
              datetime.date(2025, 4, 7)],
 }
-RECALL_REPLACED_END, REPLACEMENT_START = datetime.date(2025, 10, 15), datetime.date(2025, 11, 10)
+# The replacement arrives after the 30-day deadline (2025-11-14): the demo shows a late replacement.
+RECALL_REPLACED_END, REPLACEMENT_START = datetime.date(2025, 10, 15), datetime.date(2025, 11, 24)
 RECALL_OPEN_END = datetime.date(2026, 11, 1)
 
 

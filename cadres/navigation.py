@@ -18,6 +18,11 @@ _ITEMS = [
     ("cadres:round_list", _("轮次"), {Role.TOWNSHIP, Role.UNIT, *ORG}),
     ("cadres:cadre_list", _("驻村干部"), {Role.TOWNSHIP, Role.UNIT, *ORG}),
     ("cadres:posting_list", _("派驻记录"), None),
+    ("cadres:recall_list", _("召回替补"), {Role.UNIT, *ORG}),
+    ("cadres:evaluation_list", _("年度考核"), ORG),
+    ("cadres:award_list", _("奖惩记录"), {Role.TOWNSHIP, Role.UNIT, *ORG}),
+    ("villages:support_overview", _("帮扶台账"), ORG),
+    ("cadres:import", _("批量导入"), ORG),
     ("reports:report_list", _("统计报表"), {Role.TOWNSHIP, *ORG}),
     ("reports:dashboard", _("数据看板"), {Role.TOWNSHIP, *ORG}),
     ("villages:policy_detail", _("政策设置"), {Role.TOWNSHIP, *ORG}),
@@ -41,10 +46,7 @@ def nav_items(user, path: str) -> list[dict]:
             continue
         if name == "attendance:checkin" and not checkin_enabled_for(user):
             continue  # self check-in is optional and off unless the jurisdiction enables it
-        try:
-            url = reverse(name)
-        except Exception:  # noqa: BLE001 - a page whose module is not installed yet is simply not shown
-            continue
+        url = reverse(name)
         active = path == url if url == "/" else path.startswith(url)
         items.append({"url": url, "label": label, "active": active})
     if user.is_staff:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import DispatchingUnit, Policy, Region, Village, VillageCategory
+from .models import DispatchingUnit, Policy, Region, SupportRecord, Village, VillageCategory
 
 
 @admin.register(Region)
@@ -38,3 +38,10 @@ class DispatchingUnitAdmin(admin.ModelAdmin):
 class PolicyAdmin(admin.ModelAdmin):
     list_display = ("region", "team_min_priority", "team_max", "term_min_months", "updated_at")
     autocomplete_fields = ("region",)
+
+
+@admin.register(SupportRecord)
+class SupportRecordAdmin(admin.ModelAdmin):
+    list_display = ("unit", "village", "kind", "date", "amount_yuan", "title")
+    list_filter = ("kind",)
+    raw_id_fields = ("unit", "village")
