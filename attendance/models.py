@@ -377,3 +377,253 @@ class CheckIn(models.Model):
     @property
     def is_flagged(self) -> bool:
         return self.outside_radius or self.poor_accuracy or self.impossible_speed
+
+
+# ---------------------------------------------------------------- management systems (六项管理制度)
+# Inspections and accountability (督查 / 暗访 / 问责 / 整改), training, theory study and work exchange, and
+# the work diary (民情日记). Written by attendance.services.{inspection,training,diary}; read through
+# attendance.selectors_management.
+
+
+class InspectionKind(models.TextChoices):
+    PLANNED = "planned", _("督查")
+    UNANNOUNCED = "unannounced", _("暗访")
+
+
+class Inspection(models.Model):
+    """One visit by an organization department (county or city) to one or more villages on one day, with a
+    finding for every cadre posted there on that day. Recorded once; the findings are the facts the register,
+    the evaluation limits and the reports are computed from."""
+
+    Kind = InspectionKind
+
+    date = models.DateField(_("督查日期"))
+    kind = models.CharField(_("方式"), max_length=12, choices=InspectionKind.choices, default=InspectionKind.PLANNED)
+    inspectors = models.CharField(_("督查人员"), max_length=200)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("组织单位"))
+    villages = models.ManyToManyField(Village, related_name="inspections", verbose_name=_("督查村"))
+    note = models.TextField(_("督查情况"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("录入人")
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("督查")
+        verbose_name_plural = _("督查")
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["region", "date"], name="inspection_region_date")]
+
+    def __str__(self) -> str:
+        return str(_("%(date)s %(kind)s") % {"date": self.date.isoformat(), "kind": self.get_kind_display()})
+
+    def get_absolute_url(self) -> str:
+        return reverse("attendance:inspection_detail", args=[self.pk])
+
+
+class FindingResult(models.TextChoices):
+    PRESENT = "present", _("在岗")
+    ABSENT = "absent", _("不在岗")
+    ON_LEAVE = "on_leave", _("请假")
+    BUSINESS = "business", _("因公外出")
+
+
+class InspectionFinding(models.Model):
+    """What the inspectors found for one cadre. An absence not covered by approved leave or official business
+    is written into the register as absent (source: inspection)."""
+
+    Result = FindingResult
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="findings")
+    cadre = models.ForeignKey(Cadre, on_delete=models.PROTECT, related_name="inspection_findings", verbose_name=_("干部"))
+    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="+", verbose_name=_("派驻记录"))
+    village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="+", verbose_name=_("派驻村"))
+    finding = models.CharField(_("督查结果"), max_length=10, choices=FindingResult.choices)
+    note = models.CharField(_("情况说明"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("督查结果")
+        verbose_name_plural = _("督查结果")
+        ordering = ["village__code", "cadre__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "cadre"], name="finding_one_per_cadre_inspection"),
+        ]
+        indexes = [models.Index(fields=["cadre", "finding"], name="finding_cadre_result")]
+
+    def __str__(self) -> str:
+        return f"{self.cadre} {self.get_finding_display()}"
+
+
+class RectificationStatus(models.TextChoices):
+    OPEN = "open", _("整改中")
+    DONE = "done", _("已整改")
+
+
+class Rectification(models.Model):
+    """整改: an item opened from an inspection (optionally from one finding) with an owner and a deadline.
+    Overdue = still open after the deadline."""
+
+    Status = RectificationStatus
+
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.CASCADE, related_name="rectifications", verbose_name=_("督查")
+    )
+    finding = models.ForeignKey(
+        InspectionFinding, null=True, blank=True, on_delete=models.SET_NULL, related_name="rectifications",
+        verbose_name=_("针对的督查结果"),
+    )
+    description = models.TextField(_("整改事项"))
+    owner = models.CharField(_("责任单位(人)"), max_length=100)
+    deadline = models.DateField(_("整改期限"))
+    status = models.CharField(
+        _("状态"), max_length=6, choices=RectificationStatus.choices, default=RectificationStatus.OPEN
+    )
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    done_note = models.CharField(_("整改情况"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("提出人")
+    )
+    created_at = models.DateTimeField(_("提出时间"), auto_now_add=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("验收人"),
+    )
+
+    class Meta:
+        verbose_name = _("整改事项")
+        verbose_name_plural = _("整改事项")
+        ordering = ["status", "deadline", "pk"]
+        indexes = [models.Index(fields=["status", "deadline"], name="rectification_status_deadline")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status=RectificationStatus.OPEN) | models.Q(done_at__isnull=False),
+                name="rectification_done_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:60]
+
+    def get_absolute_url(self) -> str:
+        return reverse("attendance:inspection_detail", args=[self.inspection_id]) + f"#rect-{self.pk}"
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return self.status == RectificationStatus.OPEN and self.deadline < timezone.localdate()
+
+
+class TrainingKind(models.TextChoices):
+    TRAINING = "training", _("培训")
+    THEORY_STUDY = "theory_study", _("理论学习")
+    WORK_EXCHANGE = "work_exchange", _("工作交流")
+
+
+class TrainingEvent(models.Model):
+    """Periodic training, theory study or work exchange (seed 000). Only an organized training away from the
+    village (`counts_as_training`) fills its participants' register days as training."""
+
+    Kind = TrainingKind
+
+    title = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类别"), max_length=14, choices=TrainingKind.choices, default=TrainingKind.TRAINING)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("组织单位"))
+    start_date = models.DateField(_("开始日期"))
+    end_date = models.DateField(_("结束日期"))
+    location = models.CharField(_("地点"), max_length=100, blank=True)
+    counts_as_training = models.BooleanField(
+        _("脱产集中培训(自动计入考勤)"), default=False,
+        help_text=_("勾选后,参训干部在培训期间、派驻期内的考勤自动记为“培训”。"),
+    )
+    note = models.TextField(_("内容"), blank=True)
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("录入人")
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("培训学习交流")
+        verbose_name_plural = _("培训学习交流")
+        ordering = ["-start_date", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")), name="training_dates_ordered",
+                violation_error_message=_("结束日期不能早于开始日期。"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("attendance:training_detail", args=[self.pk])
+
+    @property
+    def days(self) -> int:
+        return (self.end_date - self.start_date).days + 1
+
+    @property
+    def fills_register(self) -> bool:
+        return self.kind == TrainingKind.TRAINING and self.counts_as_training and self.cancelled_at is None
+
+
+class TrainingParticipant(models.Model):
+    event = models.ForeignKey(TrainingEvent, on_delete=models.CASCADE, related_name="participants")
+    cadre = models.ForeignKey(Cadre, on_delete=models.PROTECT, related_name="trainings", verbose_name=_("干部"))
+    attended = models.BooleanField(_("参加"), default=True)
+
+    class Meta:
+        verbose_name = _("参训干部")
+        verbose_name_plural = _("参训干部")
+        constraints = [models.UniqueConstraint(fields=["event", "cadre"], name="participant_once_per_event")]
+
+
+class DiaryEntry(models.Model):
+    """民情日记: a cadre's dated entry with optional counted outcomes (seed 001 counts them city-wide). No photo:
+    mandatory photo uploads are a form of formalism the rules forbid."""
+
+    cadre = models.ForeignKey(Cadre, on_delete=models.PROTECT, related_name="diary", verbose_name=_("干部"))
+    posting = models.ForeignKey(Posting, on_delete=models.PROTECT, related_name="diary", verbose_name=_("派驻记录"))
+    day = models.DateField(_("日期"))
+    text = models.TextField(_("日记内容"))
+    households_visited = models.PositiveIntegerField(_("走访农户(户)"), default=0)
+    disputes_found = models.PositiveIntegerField(_("排查矛盾纠纷(件)"), default=0)
+    disputes_resolved = models.PositiveIntegerField(_("化解矛盾纠纷(件)"), default=0)
+    practical_matters = models.PositiveIntegerField(_("办实事(件)"), default=0)
+    projects_started = models.PositiveIntegerField(_("启动致富项目(个)"), default=0)
+    funds_yuan = models.DecimalField(_("协调帮扶资金(元)"), max_digits=12, decimal_places=2, default=Decimal("0"))
+    jobs_created = models.PositiveIntegerField(_("带动就业(人)"), default=0)
+    major_event = models.BooleanField(_("重大事项报告"), default=False)
+    major_event_note = models.CharField(_("重大事项内容"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("填写时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("修改时间"), auto_now=True)
+
+    OUTCOME_FIELDS = (
+        "households_visited", "disputes_found", "disputes_resolved", "practical_matters", "projects_started",
+        "funds_yuan", "jobs_created",
+    )
+
+    class Meta:
+        verbose_name = _("民情日记")
+        verbose_name_plural = _("民情日记")
+        ordering = ["-day", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cadre", "day"], name="diary_one_entry_per_cadre_day"),
+            models.CheckConstraint(
+                condition=models.Q(funds_yuan__gte=0), name="diary_funds_not_negative",
+                violation_error_message=_("金额不能为负数。"),
+            ),
+        ]
+        indexes = [models.Index(fields=["posting", "day"], name="diary_posting_day")]
+
+    def __str__(self) -> str:
+        return f"{self.cadre} {self.day}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("attendance:diary_detail", args=[self.pk])
+
+    @property
+    def has_outcomes(self) -> bool:
+        return any(getattr(self, name) for name in self.OUTCOME_FIELDS)

@@ -1,7 +1,8 @@
-from .views import checkin, compliance, imports, leave, register
+from .views import checkin, compliance, imports, leave, management, register
 
 app_name = "attendance"
 
 urlpatterns = (
     leave.urlpatterns + register.urlpatterns + compliance.urlpatterns + checkin.urlpatterns + imports.urlpatterns
+    + management.urlpatterns
 )
