@@ -5,8 +5,10 @@ units' support ledger (villages.demo); safe to run again."""
 from django.core.management.base import BaseCommand
 
 from attendance.demo import seed_attendance
+from attendance.demo_management import seed_management_attendance
 from cadres.demo import seed_demo
 from cadres.demo_management import seed_management
+from villages.demo import seed_support
 
 
 class Command(BaseCommand):
@@ -21,14 +23,7 @@ class Command(BaseCommand):
         seed_attendance(stdout=self.stdout)
         self.stdout.write("\n")
         seed_management(stdout=self.stdout)
-        try:
-            from attendance.demo_management import seed_management_attendance
-        except ImportError:  # pragma: no cover - present once the inspection module is installed
-            seed_management_attendance = None
-        if seed_management_attendance is not None:
-            self.stdout.write("\n")
-            seed_management_attendance(stdout=self.stdout)
-        from villages.demo import seed_support
-
+        self.stdout.write("\n")
+        seed_management_attendance(stdout=self.stdout)
         self.stdout.write("\n")
         seed_support(stdout=self.stdout)
