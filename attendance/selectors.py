@@ -309,7 +309,8 @@ def compliance_figures(
     Counts come from the monthly tallies when the period is over (they are exact), and from the raw
     register up to `as_of` while it runs (so future leave days are not mistaken for the past)."""
     as_of = as_of or timezone.localdate()
-    postings = list(postings.select_related("cadre", "village__township"))
+    # Oldest first, so that a cadre who moved during the period is named by the place of the latest posting.
+    postings = list(postings.select_related("cadre", "village__township").order_by("start_date", "pk"))
     policies: dict[int, Policy] = {}
     figures: dict[int, CadreFigures] = {}
     posting_ids_by_period: dict[tuple[datetime.date, datetime.date], list[int]] = defaultdict(list)
@@ -332,7 +333,8 @@ def compliance_figures(
                 counts_training=policy.count_training,
             )
         else:
-            fig.village = posting.village.name  # the latest posting's village names the row
+            # The latest posting's place names the row (village and township together, never mixed).
+            fig.village, fig.township, fig.township_id = posting.village.name, township.name, township.pk
         fig.days_in_post += in_post
         fig.elapsed_in_post += _overlap(posting, start, min(end, as_of)) if as_of >= start else 0
         posting_ids_by_period[(start, end)].append(posting.pk)

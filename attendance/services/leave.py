@@ -224,6 +224,11 @@ def _chain(leave: LeaveRequest) -> list[LeaveRequest]:
         chain.append(nxt)
 
 
+def leave_chain(leave: LeaveRequest) -> list[LeaveRequest]:
+    """The original request and its approved (or returned) extensions, in order: returned together."""
+    return _chain(leave)
+
+
 def _chain_end(leave: LeaveRequest) -> tuple[datetime.date, str]:
     last = _chain(leave)[-1]
     return last.end_date, last.end_half
@@ -234,11 +239,15 @@ def _chain_total(leave: LeaveRequest) -> Decimal:
 
 
 def _decide(*, actor, leave_id: int, approve: bool, comment: str, ip: str | None) -> LeaveRequest:
-    leave = LeaveRequest.objects.select_related("cadre", "village").get(pk=leave_id)
+    leave = LeaveRequest.objects.select_related("cadre", "village", "extends").get(pk=leave_id)
     if not can_decide(actor, leave):
         raise ValidationError(_("您不是这条请假的审批人。"))
     if not approve and not comment.strip():
         raise ValidationError({"comment": _("驳回时请填写理由。")})
+    if approve and leave.extends_id is not None and leave.extends.status != LeaveStatus.APPROVED:
+        # The cadre is back (or never went): an extension approved now would turn days already marked
+        # absent, or days in the village, into leave.
+        raise ValidationError(_("原请假已销假或撤回,不能再批准续假。"))
     new_status = LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED
     # A conditional UPDATE: of two concurrent clicks exactly one finds the row still submitted.
     updated = LeaveRequest.objects.filter(pk=leave_id, status=LeaveStatus.SUBMITTED).update(
@@ -316,12 +325,16 @@ def leave_return(*, actor, leave_id: int, returned_on: datetime.date, ip: str | 
     leave = LeaveRequest.objects.select_related("village", "cadre").get(pk=leave_id)
     if not can_act_for_cadre(actor, leave):
         raise ValidationError(_("只有本人或所在乡镇可以办理销假。"))
+    # Serialise the returns of one cadre (the cadre and the township may report at the same moment, through
+    # the original or an extension), then judge the status as committed by whoever came first.
+    Cadre.objects.select_for_update().filter(pk=leave.cadre_id).first()
+    leave.refresh_from_db(fields=["status"])
     if leave.status != LeaveStatus.APPROVED:
         raise ValidationError(_("只有已批准的请假可以销假。"))
     # The original and its approved extensions are returned together; an extension still pending does not
     # excuse lateness.
     chain = [item for item in _chain(leave) if item.status == LeaveStatus.APPROVED]
-    if returned_on < leave.start_date:
+    if returned_on < chain[0].start_date:
         raise ValidationError({"returned_on": _("返岗日期不能早于请假开始日期。")})
     if returned_on > timezone.localdate():
         raise ValidationError({"returned_on": _("返岗日期不能晚于今天。")})

@@ -19,7 +19,7 @@ from cadres.models import Role
 from .. import selectors, services
 from ..forms import DecisionForm, LeaveForm, ReturnForm
 from ..models import LeaveStatus, Notification
-from ..services.leave import can_act_for_cadre, can_decide
+from ..services.leave import can_act_for_cadre, can_decide, leave_chain
 
 TABS = ("queue", "mine", "all", "filings", "overdue")
 
@@ -180,8 +180,11 @@ class LeaveActionView(LoginRequiredMixin, View):
                 done = services.leave_return(
                     actor=request.user, leave_id=leave.pk, returned_on=form.cleaned_data["returned_on"], ip=ip
                 )
-                if done.late_days:
-                    messages.warning(request, _("已销假。逾期%(n)d天,已记为缺勤。") % {"n": done.late_days})
+                # The lateness is recorded on the last leave of the chain, which is an extension when the
+                # cadre returns through the original.
+                late = sum(item.late_days for item in leave_chain(done))
+                if late:
+                    messages.warning(request, _("已销假。逾期%(n)d天,已记为缺勤。") % {"n": late})
                 else:
                     messages.success(request, _("已销假。"))
             else:

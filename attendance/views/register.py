@@ -135,8 +135,10 @@ class RegisterView(LoginRequiredMixin, TemplateView):
                 for cell in row.cells:
                     key = f"c_{row.posting.pk}_{cell['day']:%Y%m%d}"
                     value = self.request.POST.get(key)
-                    if value is None or not cell["in_post"] or value == cell["status"]:
+                    if value is None or value == cell["status"]:
                         continue
+                    # A day outside the posting is passed on, not skipped: register_write refuses it with a
+                    # message naming the cadre and the day, instead of a silent "saved".
                     if value not in EDITABLE or cell["status"] == DayStatus.LEAVE:
                         # Leave days follow the approval; a township changes them only through the leave.
                         raise ValidationError(_("请假天数由请假审批自动填写,不能在考勤簿中修改。"))
