@@ -5,20 +5,50 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attendance.models import AttendanceDay, DaySource, LeaveRequest, LeaveStatus, MonthlyTally
+from attendance.models import AttendanceDay, DaySource, DayStatus, LeaveRequest, LeaveStatus, MonthlyTally
 from attendance.selectors import FORMULA, compliance_figures, period_bounds
-from attendance.services.register import month_start, next_month
+from attendance.services.register import TALLY_FIELDS, month_start, next_month
 from cadres.models import Posting, PostingRole, PostingStatus
 from cadres.selectors import policy_for
 from villages.models import Region, RegionLevel, Village
 from villages.validators import SIGNIFICANT_DIGITS
 
-from .excel import Column, Table, new_workbook, write_list, write_table
+from .excel import Column, Table, new_workbook, write_list, write_notes, write_table
 
 ONE_DAY = datetime.timedelta(days=1)
 APPROVER_LEVELS = [RegionLevel.TOWNSHIP, RegionLevel.COUNTY, RegionLevel.CITY]
+COUNT_FIELDS = tuple(TALLY_FIELDS.values())  # present, leave, business, training, absent
+
+
+def _year_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(day.year, 1, 1), datetime.date(day.year, 12, 31)
+
+
+def _register_counts(*, postings, start: datetime.date, end: datetime.date, as_of: datetime.date, key: str):
+    """Register days per `key` ("posting_id" or "cadre_id") and status between start and end.
+
+    Once the span is over the monthly tallies answer (exact, a few rows per posting); while it runs, the raw
+    register up to `as_of`, as the compliance page does, so approved leave in the future is not counted as
+    the past."""
+    counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNT_FIELDS, 0))
+    if as_of >= end:
+        rows = (
+            MonthlyTally.objects.filter(posting__in=postings, month__gte=month_start(start), month__lte=end)
+            .values(key).annotate(**{f"n_{name}": Sum(name) for name in COUNT_FIELDS})
+        )
+        for row in rows:
+            counts[row[key]].update({name: row[f"n_{name}"] or 0 for name in COUNT_FIELDS})
+        return counts
+    rows = (
+        AttendanceDay.objects.filter(posting__in=postings, day__gte=start, day__lte=min(end, as_of))
+        .values(key, "status").annotate(n=Count("pk"))
+    )
+    for row in rows:
+        counts[row[key]][TALLY_FIELDS[row["status"]]] = row["n"]
+    return counts
 
 
 def _overlap(posting: Posting, start: datetime.date, end: datetime.date) -> int:
@@ -58,44 +88,56 @@ def _children(region: Region) -> tuple[list[tuple[str, str, str]], int | None]:
 
 
 def _unit_line(region: Region, period: str) -> str:
-    return _("填报单位:%(region)s委组织部        统计期间:%(period)s") % {"region": region.name, "period": period}
+    # A township reports as its Party committee (党委); cities and counties as their organization department.
+    unit = _("%(region)s党委") if region.level >= RegionLevel.TOWNSHIP else _("%(region)s委组织部")
+    return _("填报单位:%(unit)s        统计期间:%(period)s") % {
+        "unit": unit % {"region": region.name}, "period": period,
+    }
 
 
-def monthly_data(*, region: Region, month: datetime.date, progress=None):
-    """Summary buckets and per-cadre rows for a region and month."""
+def _month_label(month: datetime.date, as_of: datetime.date, month_end: datetime.date) -> str:
+    label = _("%(y)d年%(m)d月") % {"y": month.year, "m": month.month}
+    if as_of < month_end:
+        label += _("(截至%(m)d月%(d)d日)") % {"m": as_of.month, "d": as_of.day}
+    return label
+
+
+def monthly_data(*, region: Region, month: datetime.date, as_of: datetime.date | None = None, progress=None):
+    """Summary buckets and per-cadre rows for a region and month. `as_of` (default today) matters only for
+    the month still running: its figures stop at that day, like the compliance page."""
     month = month_start(month)
     month_end = next_month(month) - ONE_DAY
+    as_of = min(as_of or timezone.localdate(), month_end)
     children, digits = _children(region)
     buckets = {key: Bucket(label=label, code=code) for key, label, code in children}
 
     def key_of(code: str) -> str:
         return code if digits is None else code[:digits]
 
-    postings = list(
-        Posting.objects.filter(village__code__startswith=region.prefix)
-        .overlapping(month, month_end)
-        .select_related("cadre", "village__township__parent", "unit")
-        .order_by("village__code", "role", "cadre__name")
-    )
     in_region = Posting.objects.filter(village__code__startswith=region.prefix)
-    tallies = {
-        t["posting_id"]: t
-        for t in MonthlyTally.objects.filter(posting__village__code__startswith=region.prefix, month=month).values()
-    }
+    in_month = in_region.overlapping(month, month_end)
+    postings = list(
+        in_month.select_related("cadre", "village__township__parent", "unit")
+        .order_by("village__code", "role", "cadre__name", "start_date")
+    )
+    counts = _register_counts(postings=in_month, start=month, end=month_end, as_of=as_of, key="posting_id")
     if progress:
         progress(20)
-    # Compliance at the month's end, for the period (normally the quarter) that contains it: the same function
-    # as the compliance page, so a report and the page never disagree.
+    # Compliance at the report's day for the period (normally the quarter) that contains it, computed by the
+    # compliance page's own function over the same postings the page takes (those overlapping the year), so
+    # a cadre who moved village earlier in the quarter brings those days along and the two never disagree.
+    year_start, year_end = _year_bounds(as_of)
     figures = {
         f.cadre_id: f
-        for f in compliance_figures(postings=in_region.overlapping(month, month_end), ref=month_end, as_of=month_end)
+        for f in compliance_figures(postings=in_region.overlapping(year_start, year_end), ref=as_of, as_of=as_of)
     }
     if progress:
         progress(50)
+    # Absences found by inspections: register days marked absent whose source is an inspection.
     inspection = dict(
         AttendanceDay.objects.filter(
-            posting__village__code__startswith=region.prefix, source=DaySource.INSPECTION,
-            day__gte=month, day__lte=month_end,
+            posting__in=in_month, source=DaySource.INSPECTION, status=DayStatus.ABSENT,
+            day__gte=month, day__lte=as_of,
         ).values("posting_id").annotate(n=Count("pk")).values_list("posting_id", "n")
     )
     policies: dict[int, object] = {}
@@ -106,10 +148,10 @@ def monthly_data(*, region: Region, month: datetime.date, progress=None):
             continue
         township = posting.village.township
         policy = policies.get(township.pk) or policies.setdefault(township.pk, policy_for(township))
-        days = _overlap(posting, month, month_end)
-        t = tallies.get(posting.pk, {})
-        present, leave, business = t.get("present", 0), t.get("leave", 0), t.get("business", 0)
-        training, absent = t.get("training", 0), t.get("absent", 0)
+        days = _overlap(posting, month, as_of)
+        c = counts.get(posting.pk) or dict.fromkeys(COUNT_FIELDS, 0)
+        present, leave, business = c["present"], c["leave"], c["business"]
+        training, absent = c["training"], c["absent"]
         recorded = present + leave + business + training + absent
         counted = present + (business if policy.count_business else 0) + (training if policy.count_training else 0)
         bucket.villages_covered.add(posting.village_id)
@@ -122,19 +164,28 @@ def monthly_data(*, region: Region, month: datetime.date, progress=None):
         bucket.absent += absent
         bucket.inspection_absences += inspection.get(posting.pk, 0)
         fig = figures.get(posting.cadre_id)
-        flagged = bool(fig and (fig.flagged or (fig.finished and not fig.compliant)))
+        if fig is None:
+            state = ""
+        elif fig.finished:
+            state = _("达标") if fig.compliant else _("未达标")
+        elif fig.cannot_reach:
+            state = _("已无法达标")
+        elif fig.behind:
+            state = _("进度落后")
+        else:
+            state = _("正常")
         cadre_rows.append([
             township.parent.name if township.parent else "", township.name, posting.village.name, posting.cadre.name,
             posting.get_role_display(), posting.unit.name, days, present, leave, business, training, absent,
             max(0, days - recorded), counted,
-            fig.counted if fig else None, fig.minimum if fig else None,
-            (_("已无法达标") if fig.cannot_reach else _("进度落后") if fig.behind else
-             (_("未达标") if fig.finished and not fig.compliant else _("正常"))) if fig else "",
+            fig.counted if fig else None, fig.minimum if fig else None, state,
         ])
-        if flagged:
+        # Behind the pace while the period runs; below the minimum once it is over.
+        if fig and (fig.flagged or (fig.finished and not fig.compliant)):
             bucket.flagged.add(posting.cadre_id)
 
-    # Leave by approving level: submitted in the month, and decided (approved / rejected) in the month.
+    # Leave by approving level: submitted in the month, and decided (approved / rejected) in the month, by the
+    # local (Asia/Shanghai) date of the timestamp.
     leaves = LeaveRequest.objects.filter(village__code__startswith=region.prefix)
     submitted = leaves.filter(submitted_at__date__gte=month, submitted_at__date__lte=month_end)
     decided = leaves.filter(decided_at__date__gte=month, decided_at__date__lte=month_end)
@@ -153,172 +204,226 @@ def monthly_data(*, region: Region, month: datetime.date, progress=None):
     return list(buckets.values()), cadre_rows
 
 
-MONTHLY_COLUMNS = [
-    Column(_("单位"), width=14),
-    Column(_("覆盖村数"), width=8, number_format="0", total=True),
-    Column(_("合计"), group=_("在岗干部(人)"), width=7, number_format="0", total=True),
-    Column(_("第一书记"), group=_("在岗干部(人)"), width=8, number_format="0", total=True),
-    Column(_("工作队长"), group=_("在岗干部(人)"), width=8, number_format="0", total=True),
-    Column(_("队员"), group=_("在岗干部(人)"), width=7, number_format="0", total=True),
-    Column(_("在岗天数"), group=_("考勤登记"), width=9, number_format="0", total=True),
-    Column(_("已记录天数"), group=_("考勤登记"), width=9, number_format="0", total=True),
-    Column(_("完整率"), group=_("考勤登记"), width=8, number_format="0.0%"),
-    Column(_("合计(天)"), group=_("在村天数"), width=9, number_format="0", total=True),
-    Column(_("人均(天)"), group=_("在村天数"), width=8, number_format="0.0"),
-    Column(_("进度落后(人)"), group=_("在村天数"), width=9, number_format="0", total=True),
-    Column(_("乡镇审批"), group=_("请假提交(件)"), width=8, number_format="0", total=True),
-    Column(_("县级审批"), group=_("请假提交(件)"), width=8, number_format="0", total=True),
-    Column(_("市级审批"), group=_("请假提交(件)"), width=8, number_format="0", total=True),
-    Column(_("乡镇"), group=_("请假批准(件)"), width=7, number_format="0", total=True),
-    Column(_("县级"), group=_("请假批准(件)"), width=7, number_format="0", total=True),
-    Column(_("市级"), group=_("请假批准(件)"), width=7, number_format="0", total=True),
-    Column(_("乡镇"), group=_("请假驳回(件)"), width=7, number_format="0", total=True),
-    Column(_("县级"), group=_("请假驳回(件)"), width=7, number_format="0", total=True),
-    Column(_("市级"), group=_("请假驳回(件)"), width=7, number_format="0", total=True),
-    Column(_("请假天数"), width=8, number_format="0", total=True),
-    Column(_("缺勤天数"), group=_("缺勤"), width=8, number_format="0", total=True),
-    Column(_("其中督查发现"), group=_("缺勤"), width=9, number_format="0", total=True),
-]
+# Column positions of the monthly summary that the totals row does not simply add up.
+M_CADRES, M_FIRST_SECRETARY, M_TEAM_LEADER, M_MEMBER = 2, 3, 4, 5
+M_COMPLETENESS, M_AVERAGE, M_FLAGGED = 8, 10, 11
 
-CADRE_COLUMNS = [
-    Column(_("县(区)"), width=10), Column(_("乡镇(街道)"), width=12), Column(_("村(社区)"), width=12),
-    Column(_("姓名"), width=9), Column(_("职务"), width=9), Column(_("派驻单位"), width=18),
-    Column(_("在岗天数"), group=_("本月"), width=7, number_format="0", total=True),
-    Column(_("在村"), group=_("本月"), width=6, number_format="0", total=True),
-    Column(_("请假"), group=_("本月"), width=6, number_format="0", total=True),
-    Column(_("因公外出"), group=_("本月"), width=7, number_format="0", total=True),
-    Column(_("培训"), group=_("本月"), width=6, number_format="0", total=True),
-    Column(_("缺勤"), group=_("本月"), width=6, number_format="0", total=True),
-    Column(_("未记录"), group=_("本月"), width=7, number_format="0", total=True),
-    Column(_("计入在村"), group=_("本月"), width=7, number_format="0", total=True),
-    Column(_("计入在村"), group=_("本考核周期累计"), width=8, number_format="0"),
-    Column(_("折算下限"), group=_("本考核周期累计"), width=8, number_format="0"),
-    Column(_("状态"), group=_("本考核周期累计"), width=10),
-]
+
+def monthly_columns() -> list[Column]:
+    # Built per call, not at import: labels follow the language the report is built in.
+    return [
+        Column(_("单位"), width=14),
+        Column(_("覆盖村数"), width=8, number_format="0", total=True),
+        Column(_("合计"), group=_("在岗干部(人)"), width=7, number_format="0", total=True),
+        Column(_("第一书记"), group=_("在岗干部(人)"), width=8, number_format="0", total=True),
+        Column(_("工作队长"), group=_("在岗干部(人)"), width=8, number_format="0", total=True),
+        Column(_("队员"), group=_("在岗干部(人)"), width=7, number_format="0", total=True),
+        Column(_("在岗天数"), group=_("考勤登记"), width=9, number_format="0", total=True),
+        Column(_("已记录天数"), group=_("考勤登记"), width=9, number_format="0", total=True),
+        Column(_("完整率"), group=_("考勤登记"), width=8, number_format="0.0%"),
+        Column(_("合计(天)"), group=_("在村天数"), width=9, number_format="0", total=True),
+        Column(_("人均(天)"), group=_("在村天数"), width=8, number_format="0.0"),
+        Column(_("进度落后(人)"), group=_("在村天数"), width=9, number_format="0", total=True),
+        Column(_("乡镇审批"), group=_("请假提交(件)"), width=8, number_format="0", total=True),
+        Column(_("县级审批"), group=_("请假提交(件)"), width=8, number_format="0", total=True),
+        Column(_("市级审批"), group=_("请假提交(件)"), width=8, number_format="0", total=True),
+        Column(_("乡镇"), group=_("请假批准(件)"), width=7, number_format="0", total=True),
+        Column(_("县级"), group=_("请假批准(件)"), width=7, number_format="0", total=True),
+        Column(_("市级"), group=_("请假批准(件)"), width=7, number_format="0", total=True),
+        Column(_("乡镇"), group=_("请假驳回(件)"), width=7, number_format="0", total=True),
+        Column(_("县级"), group=_("请假驳回(件)"), width=7, number_format="0", total=True),
+        Column(_("市级"), group=_("请假驳回(件)"), width=7, number_format="0", total=True),
+        Column(_("请假天数"), width=8, number_format="0", total=True),
+        Column(_("缺勤天数"), group=_("缺勤"), width=8, number_format="0", total=True),
+        Column(_("其中督查发现"), group=_("缺勤"), width=9, number_format="0", total=True),
+    ]
+
+
+def cadre_columns() -> list[Column]:
+    return [
+        Column(_("县(区)"), width=10), Column(_("乡镇(街道)"), width=12), Column(_("村(社区)"), width=12),
+        Column(_("姓名"), width=9), Column(_("职务"), width=9), Column(_("派驻单位"), width=18),
+        Column(_("在岗天数"), group=_("本月"), width=7, number_format="0", total=True),
+        Column(_("在村"), group=_("本月"), width=6, number_format="0", total=True),
+        Column(_("请假"), group=_("本月"), width=6, number_format="0", total=True),
+        Column(_("因公外出"), group=_("本月"), width=7, number_format="0", total=True),
+        Column(_("培训"), group=_("本月"), width=6, number_format="0", total=True),
+        Column(_("缺勤"), group=_("本月"), width=6, number_format="0", total=True),
+        Column(_("未记录"), group=_("本月"), width=7, number_format="0", total=True),
+        Column(_("计入在村"), group=_("本月"), width=7, number_format="0", total=True),
+        Column(_("计入在村"), group=_("本考核周期累计"), width=8, number_format="0"),
+        Column(_("折算下限"), group=_("本考核周期累计"), width=8, number_format="0"),
+        Column(_("状态"), group=_("本考核周期累计"), width=10),
+    ]
 
 
 def _policy_notes(region: Region) -> list[str]:
-    policy = policy_for(region if region.level <= RegionLevel.COUNTY else region.parent)
-    return [
-        _("适用政策(%(source)s):考核周期%(period)s,在村天数下限%(min)d天;因公外出%(b)s计入;培训%(t)s计入。") % {
-            "source": policy.region.name if policy.pk else _("系统默认值"),
-            "period": policy.get_min_days_period_display(), "min": policy.min_days,
-            "b": _("") if policy.count_business else _("不"), "t": _("") if policy.count_training else _("不"),
-        },
-        _("下级县(区)另有政策设置的,按其设置计算。"),
-    ]
+    """Every policy that applies somewhere in the region (a county may override the city's), with its values
+    and the townships it applies to when there is more than one."""
+    if region.level >= RegionLevel.TOWNSHIP:
+        townships = [region]
+    else:
+        townships = list(Region.objects.filter(level=RegionLevel.TOWNSHIP, code__startswith=region.prefix)
+                         .order_by("code"))
+    applied: dict[object, tuple] = {}
+    for township in townships or [region]:
+        policy = policy_for(township)
+        key = policy.pk or "default"
+        applied.setdefault(key, (policy, []))[1].append(township.name)
+    lines = []
+    for policy, names in applied.values():
+        source = policy.region.name + _("政策设置") if policy.pk else _("系统默认值")
+        if len(applied) > 1:
+            source += _(";适用于:") + "、".join(names)
+        lines.append(_(
+            "适用政策(%(source)s):考核周期(%(period)s)在村天数下限%(min)d天;因公外出%(b)s计入在村天数;"
+            "培训%(t)s计入在村天数;乡镇每月%(day)d日前确认上月考勤。"
+        ) % {
+            "source": source, "period": policy.get_min_days_period_display(), "min": policy.min_days,
+            "b": "" if policy.count_business else _("不"), "t": "" if policy.count_training else _("不"),
+            "day": policy.register_confirm_day,
+        })
+    return lines
 
 
 def _notes_monthly(region: Region, month: datetime.date) -> list[str]:
     return [
         _("说明:"),
-        _("1. 覆盖村数:本月有干部在岗的村数。在岗干部:本月至少有一天处于派驻期内的干部,按其本月派驻职务计。"),
-        _("2. 在岗天数:本月处于派驻期内的天数之和。已记录天数:考勤簿中有记录的天数。完整率 = 已记录天数 ÷ 在岗天数。"),
-        _("3. 在村天数(计入) = 在村 + 因公外出(政策计入时) + 培训(政策计入时);人均 = 合计 ÷ 在岗干部人数。"),
-        _("4. 进度落后:截至本月末,本考核周期在村天数低于进度目标或已无法达到折算下限的人数(不对个人排名)。") + str(FORMULA["pace"]),
-        _("5. 折算下限:") + str(FORMULA["minimum"]),
-        _("6. 请假按审批层级统计:提交件数按提交时间,批准与驳回件数按审批时间;请假天数为考勤簿中的请假天数。"),
-        _("7. 缺勤天数为考勤簿中记为缺勤的天数,其中督查发现的单列。"),
+        _("1. 覆盖村数:本月有干部在岗的村数。在岗干部:本月至少有一天处于派驻期内的干部,按其本月派驻职务计;"
+          "合计行按不重复人数计(本月调整乡镇的干部在各乡镇行中分别计入)。"),
+        _("2. 在岗天数:本月(本月未结束的,截至统计日)处于派驻期内的天数之和。已记录天数:考勤簿中有记录的天数。"
+          "完整率 = 已记录天数 ÷ 在岗天数;合计行 = 已记录天数合计 ÷ 在岗天数合计。"),
+        _("3. ") + str(FORMULA["counted"]) + _(";人均 = 在村天数合计 ÷ 在岗干部人数(合计行同样按合计计算)。"),
+        _("4. 进度落后:截至本月末(本月未结束的,截至统计日),本考核周期在村天数低于进度目标或已无法达到折算下限的人数;"
+          "考核周期已结束的,为未达到折算下限的人数(不对个人排名)。"),
+        _("5. ") + str(FORMULA["pace"]),
+        _("6. ") + str(FORMULA["cannot_reach"]),
+        _("7. ") + str(FORMULA["minimum"]),
+        _("8. ") + str(FORMULA["not_recorded"]),
+        _("9. 请假按审批层级统计:提交件数按提交时间,批准与驳回件数按审批时间;请假天数为考勤簿中的请假天数。"),
+        _("10. 缺勤天数为考勤簿中记为缺勤的天数,其中督查发现的单列。"),
         *_policy_notes(region),
     ]
 
 
-def write_monthly(*, region: Region, month: datetime.date, path, progress=None) -> int:
-    buckets, cadre_rows = monthly_data(region=region, month=month, progress=progress)
-    period = _("%(y)d年%(m)d月") % {"y": month.year, "m": month.month}
+def write_monthly(*, region: Region, month: datetime.date, path, as_of: datetime.date | None = None,
+                  progress=None) -> int:
+    month = month_start(month)
+    month_end = next_month(month) - ONE_DAY
+    as_of = min(as_of or timezone.localdate(), month_end)
+    buckets, cadre_rows = monthly_data(region=region, month=month, as_of=as_of, progress=progress)
+    period = _month_label(month, as_of, month_end)
     rows = []
-    totals_cadres = 0
     totals = defaultdict(int)
+    # The totals row counts people once: a cadre moved between townships this month sits in two rows.
+    everyone, flagged, by_role = set(), set(), defaultdict(set)
     for b in buckets:
         n = len(b.cadres)
-        totals_cadres += n
+        everyone |= b.cadres
+        flagged |= b.flagged
+        for role, ids in b.by_role.items():
+            by_role[role] |= ids
         totals["days"] += b.days_in_post
         totals["recorded"] += b.recorded
         totals["counted"] += b.counted
         rows.append([
             b.label, len(b.villages_covered), n, len(b.by_role[PostingRole.FIRST_SECRETARY]),
             len(b.by_role[PostingRole.TEAM_LEADER]), len(b.by_role[PostingRole.MEMBER]), b.days_in_post, b.recorded,
+            # Ratios are stored unrounded; the cell's number format shows one decimal (Excel rounds half up,
+            # where Python's round() would round half to even).
             (b.recorded / b.days_in_post) if b.days_in_post else None, b.counted,
-            round(b.counted / n, 1) if n else None, len(b.flagged),
+            (b.counted / n) if n else None, len(b.flagged),
             *[b.leave[(lvl, "submitted")] for lvl in APPROVER_LEVELS],
             *[b.leave[(lvl, "approved")] for lvl in APPROVER_LEVELS],
             *[b.leave[(lvl, "rejected")] for lvl in APPROVER_LEVELS],
             b.leave_days, b.absent, b.inspection_absences,
         ])
     wb = new_workbook()
-    title = _("%(region)s驻村干部%(period)s工作情况统计表") % {"region": region.name, "period": period}
+    title = _("%(region)s驻村干部%(period)s工作情况统计表") % {
+        "region": region.name, "period": _("%(y)d年%(m)d月") % {"y": month.year, "m": month.month}}
     write_table(wb, _("汇总"), Table(
-        title=title, unit_line=_unit_line(region, period), columns=MONTHLY_COLUMNS, rows=rows,
+        title=title, unit_line=_unit_line(region, period), columns=monthly_columns(), rows=rows,
         totals_override={
-            8: (totals["recorded"] / totals["days"]) if totals["days"] else None,
-            10: round(totals["counted"] / totals_cadres, 1) if totals_cadres else None,
+            M_CADRES: len(everyone),
+            M_FIRST_SECRETARY: len(by_role[PostingRole.FIRST_SECRETARY]),
+            M_TEAM_LEADER: len(by_role[PostingRole.TEAM_LEADER]),
+            M_MEMBER: len(by_role[PostingRole.MEMBER]),
+            M_COMPLETENESS: (totals["recorded"] / totals["days"]) if totals["days"] else None,
+            M_AVERAGE: (totals["counted"] / len(everyone)) if everyone else None,
+            M_FLAGGED: len(flagged),
         },
         notes=[_("注:进度落后、完整率等计算方法见“说明”页。")],
     ))
     if progress:
         progress(80)
-    write_list(wb, _("干部明细"), _("%(region)s驻村干部%(period)s考勤明细表") % {"region": region.name, "period": period},
-               _unit_line(region, period), CADRE_COLUMNS, cadre_rows)
-    _write_notes(wb, _notes_monthly(region, month))
+    write_list(wb, _("干部明细"), _("%(region)s驻村干部%(period)s考勤明细表") % {
+        "region": region.name, "period": _("%(y)d年%(m)d月") % {"y": month.year, "m": month.month}},
+        _unit_line(region, period), cadre_columns(), cadre_rows)
+    write_notes(wb, _("说明"), _notes_monthly(region, month))
     wb.save(path)
     return len(cadre_rows)
-
-
-def _write_notes(wb, lines: list[str]) -> None:
-    ws = wb.create_sheet(title=_("说明"))
-    ws.column_dimensions["A"].width = 120
-    for line in lines:
-        ws.append([line])
 
 
 # ---------------------------------------------------------------- annual
 
 
-ANNUAL_CADRE_COLUMNS = [
-    Column(_("县(区)"), width=10), Column(_("乡镇(街道)"), width=12), Column(_("村(社区)"), width=12),
-    Column(_("姓名"), width=9), Column(_("派驻单位"), width=18),
-    *[c for q in (1, 2, 3, 4) for c in (
-        Column(_("在村"), group=_("第%(q)d季度") % {"q": q}, width=6, number_format="0"),
-        Column(_("下限"), group=_("第%(q)d季度") % {"q": q}, width=6, number_format="0"),
-        Column(_("达标"), group=_("第%(q)d季度") % {"q": q}, width=6),
-    )],
-    Column(_("在岗天数"), group=_("全年"), width=7, number_format="0", total=True),
-    Column(_("在村"), group=_("全年"), width=6, number_format="0", total=True),
-    Column(_("请假"), group=_("全年"), width=6, number_format="0", total=True),
-    Column(_("因公外出"), group=_("全年"), width=7, number_format="0", total=True),
-    Column(_("培训"), group=_("全年"), width=6, number_format="0", total=True),
-    Column(_("缺勤"), group=_("全年"), width=6, number_format="0", total=True),
-    Column(_("请假次数"), group=_("请假"), width=7, number_format="0", total=True),
-    Column(_("逾期销假(天)"), group=_("请假"), width=8, number_format="0", total=True),
-    Column(_("督查发现缺勤"), width=8, number_format="0", total=True),
-]
+def annual_cadre_columns() -> list[Column]:
+    return [
+        Column(_("县(区)"), width=10), Column(_("乡镇(街道)"), width=12), Column(_("村(社区)"), width=12),
+        Column(_("姓名"), width=9), Column(_("派驻单位"), width=18),
+        *[c for q in (1, 2, 3, 4) for c in (
+            Column(_("在村"), group=_("第%(q)d季度") % {"q": q}, width=6, number_format="0"),
+            Column(_("下限"), group=_("第%(q)d季度") % {"q": q}, width=6, number_format="0"),
+            Column(_("达标"), group=_("第%(q)d季度") % {"q": q}, width=6),
+        )],
+        Column(_("在岗天数"), group=_("全年"), width=7, number_format="0", total=True),
+        Column(_("在村"), group=_("全年"), width=6, number_format="0", total=True),
+        Column(_("请假"), group=_("全年"), width=6, number_format="0", total=True),
+        Column(_("因公外出"), group=_("全年"), width=7, number_format="0", total=True),
+        Column(_("培训"), group=_("全年"), width=6, number_format="0", total=True),
+        Column(_("缺勤"), group=_("全年"), width=6, number_format="0", total=True),
+        Column(_("请假次数"), group=_("请假"), width=7, number_format="0", total=True),
+        Column(_("逾期销假(天)"), group=_("请假"), width=8, number_format="0", total=True),
+        Column(_("督查发现缺勤"), width=8, number_format="0", total=True),
+    ]
 
-UNIT_COLUMNS = [
-    Column(_("派驻单位"), width=22), Column(_("层级"), width=8),
-    Column(_("派出人次"), width=8, number_format="0", total=True),
-    Column(_("年末在岗"), width=8, number_format="0", total=True),
-    Column(_("召回"), width=6, number_format="0", total=True),
-    Column(_("已替补"), width=7, number_format="0", total=True),
-    Column(_("未替补"), width=7, number_format="0", total=True),
-    Column(_("平均替补用时(天)"), width=10, number_format="0.0"),
-]
 
-ANNUAL_SUMMARY_COLUMNS = [
-    Column(_("单位"), width=14),
-    Column(_("在岗干部(人)"), width=9, number_format="0", total=True),
-    *[Column(_("第%(q)d季度") % {"q": q}, group=_("达标人数"), width=8, number_format="0", total=True) for q in (1, 2, 3, 4)],
-    *[Column(_("第%(q)d季度") % {"q": q}, group=_("未达标人数"), width=8, number_format="0", total=True) for q in (1, 2, 3, 4)],
-    Column(_("在村天数合计"), width=10, number_format="0", total=True),
-    Column(_("请假天数"), width=8, number_format="0", total=True),
-    Column(_("缺勤天数"), width=8, number_format="0", total=True),
-]
+def unit_columns() -> list[Column]:
+    return [
+        Column(_("派驻单位"), width=22), Column(_("层级"), width=8),
+        Column(_("派出人次"), width=8, number_format="0", total=True),
+        Column(_("年末在岗"), width=8, number_format="0", total=True),
+        Column(_("召回"), width=6, number_format="0", total=True),
+        Column(_("已替补"), width=7, number_format="0", total=True),
+        Column(_("未替补"), width=7, number_format="0", total=True),
+        Column(_("平均替补用时(天)"), width=10, number_format="0.0"),
+    ]
+
+
+def annual_summary_columns() -> list[Column]:
+    return [
+        Column(_("单位"), width=14),
+        Column(_("在岗干部(人)"), width=9, number_format="0", total=True),
+        *[Column(_("第%(q)d季度") % {"q": q}, group=_("达标人数"), width=8, number_format="0", total=True)
+          for q in (1, 2, 3, 4)],
+        *[Column(_("第%(q)d季度") % {"q": q}, group=_("未达标人数"), width=8, number_format="0", total=True)
+          for q in (1, 2, 3, 4)],
+        Column(_("在村天数合计"), width=10, number_format="0", total=True),
+        Column(_("请假天数"), width=8, number_format="0", total=True),
+        Column(_("缺勤天数"), width=8, number_format="0", total=True),
+    ]
+
+
+NOT_STARTED = "—"  # a quarter that has not begun (or a cadre not in post during it)
 
 
 def annual_data(*, region: Region, year: int, as_of: datetime.date, progress=None):
+    """One row per cadre posted in the region during the year: the four quarters (counted days, pro-rated
+    minimum, verdict) from the compliance page's function, and the year's totals up to `as_of`."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    year_so_far = min(end, max(as_of, start))
     base = Posting.objects.filter(village__code__startswith=region.prefix).overlapping(start, end)
-    postings = list(base.select_related("cadre", "village__township__parent", "unit").order_by(
-        "village__code", "cadre__name", "start_date"))
+    postings = list(base.select_related("cadre", "village__township__parent", "unit"))
     quarters = []
     for q in range(4):
         ref = datetime.date(year, q * 3 + 1, 1)
@@ -330,47 +435,46 @@ def annual_data(*, region: Region, year: int, as_of: datetime.date, progress=Non
             postings=base.overlapping(q_start, q_end), ref=ref, as_of=min(as_of, q_end))})
         if progress:
             progress(10 + 15 * (q + 1))
-    # Annual totals from the monthly roll-ups: a few rows per cadre, not the year's raw register.
-    totals = {
-        row["cadre_id"]: row for row in MonthlyTally.objects.filter(
-            posting__in=base.values("pk"), month__gte=start, month__lte=end)
-        .values("cadre_id").annotate(
-            present=Sum("present"), leave=Sum("leave"), business=Sum("business"), training=Sum("training"),
-            absent=Sum("absent"))
-    }
+    # Annual totals: the monthly roll-ups once the year is over; the register up to `as_of` while it runs.
+    totals = _register_counts(postings=base, start=start, end=end, as_of=as_of, key="cadre_id")
     leave_counts = {
         row["cadre_id"]: row for row in LeaveRequest.objects.filter(
-            cadre__in=base.values("cadre_id"), start_date__lte=end, end_date__gte=start,
+            posting__in=base, start_date__lte=year_so_far, end_date__gte=start,
             status__in=(LeaveStatus.APPROVED, LeaveStatus.RETURNED))
         .values("cadre_id").annotate(n=Count("pk"), late=Sum("late_days"))
     }
     inspections = dict(
-        base.values("cadre_id").annotate(n=Count("register", filter=Q(
-            register__source=DaySource.INSPECTION, register__day__gte=start, register__day__lte=end)))
-        .values_list("cadre_id", "n")
+        AttendanceDay.objects.filter(
+            posting__in=base, source=DaySource.INSPECTION, status=DayStatus.ABSENT,
+            day__gte=start, day__lte=year_so_far,
+        ).values("cadre_id").annotate(n=Count("pk")).values_list("cadre_id", "n")
     )
-    seen, cadre_rows, days_in_post = set(), [], defaultdict(int)
+    by_cadre: dict[int, list[Posting]] = defaultdict(list)
     for posting in postings:
-        days_in_post[posting.cadre_id] += _overlap(posting, start, min(end, max(as_of, start)))
-    for posting in postings:
-        if posting.cadre_id in seen:
-            continue
-        seen.add(posting.cadre_id)
+        by_cadre[posting.cadre_id].append(posting)
+    # The latest posting of the year names a cadre's row (as on the compliance page); never ranked by days.
+    latest = sorted(
+        (max(group, key=lambda p: p.start_date) for group in by_cadre.values()),
+        key=lambda p: (p.village.code, p.cadre.name, p.cadre_id),
+    )
+    cadre_rows = []
+    for posting in latest:
+        cadre_id = posting.cadre_id
         township = posting.village.township
         row = [township.parent.name if township.parent else "", township.name, posting.village.name,
                posting.cadre.name, posting.unit.name]
         for q in range(4):
-            fig = quarters[q].get(posting.cadre_id)
+            fig = quarters[q].get(cadre_id)
             if fig is None:
-                row += [None, None, "—"]
+                row += [None, None, NOT_STARTED]
             else:
                 verdict = (_("是") if fig.compliant else _("否")) if fig.finished else _("进行中")
                 row += [fig.counted, fig.minimum, verdict]
-        t = totals.get(posting.cadre_id, {})
-        lc = leave_counts.get(posting.cadre_id, {})
-        row += [days_in_post[posting.cadre_id], t.get("present") or 0, t.get("leave") or 0, t.get("business") or 0,
-                t.get("training") or 0, t.get("absent") or 0, lc.get("n") or 0, lc.get("late") or 0,
-                inspections.get(posting.cadre_id, 0)]
+        t = totals.get(cadre_id) or dict.fromkeys(COUNT_FIELDS, 0)
+        lc = leave_counts.get(cadre_id, {})
+        row += [sum(_overlap(p, start, year_so_far) for p in by_cadre[cadre_id]),
+                t["present"], t["leave"], t["business"], t["training"], t["absent"],
+                lc.get("n") or 0, lc.get("late") or 0, inspections.get(cadre_id, 0)]
         cadre_rows.append((posting, row, quarters))
     return cadre_rows
 
@@ -399,15 +503,23 @@ def unit_rows(*, region: Region, year: int, as_of: datetime.date) -> list[list]:
     for s in stats:
         d = delays.get(s["unit_id"], [])
         rows.append([s["unit__name"], str(labels.get(s["unit__level"], "")), s["sent"], s["in_post"], s["recalled"],
-                     s["replaced"], s["recalled"] - s["replaced"], round(sum(d) / len(d), 1) if d else None])
+                     s["replaced"], s["recalled"] - s["replaced"], (sum(d) / len(d)) if d else None])
     return rows
+
+
+# Positions in an annual cadre row (see annual_cadre_columns).
+A_QUARTERS = 5
+A_PRESENT, A_LEAVE, A_ABSENT = A_QUARTERS + 12 + 1, A_QUARTERS + 12 + 2, A_QUARTERS + 12 + 5
 
 
 def write_annual(*, region: Region, year: int, as_of: datetime.date, path, progress=None) -> int:
     cadre_rows = annual_data(region=region, year=year, as_of=as_of, progress=progress)
     period = _("%(y)d年度") % {"y": year}
+    if as_of < datetime.date(year, 12, 31):
+        period += _("(截至%(m)d月%(d)d日)") % {"m": as_of.month, "d": as_of.day}
     children, digits = _children(region)
     summary = {key: [label, set()] + [0] * 11 for key, label, _code in children}
+    yes, no = _("是"), _("否")
     for posting, row, _quarters in cadre_rows:
         key = posting.village.code if digits is None else posting.village.code[:digits]
         s = summary.get(key)
@@ -415,31 +527,36 @@ def write_annual(*, region: Region, year: int, as_of: datetime.date, path, progr
             continue
         s[1].add(posting.cadre_id)
         for q in range(4):
-            verdict = row[5 + q * 3 + 2]
-            if verdict == _("是"):
+            verdict = row[A_QUARTERS + q * 3 + 2]
+            if verdict == yes:
                 s[2 + q] += 1
-            elif verdict == _("否"):
+            elif verdict == no:
                 s[6 + q] += 1
-        s[10] += row[5 + 12 + 1]
-        s[11] += row[5 + 12 + 2]
-        s[12] += row[5 + 12 + 5]
+        s[10] += row[A_PRESENT]
+        s[11] += row[A_LEAVE]
+        s[12] += row[A_ABSENT]
     summary_rows = [[s[0], len(s[1]), *s[2:]] for s in summary.values()]
     wb = new_workbook()
-    title = _("%(region)s驻村干部%(period)s考勤与管理情况统计表") % {"region": region.name, "period": period}
+    title = _("%(region)s驻村干部%(period)s考勤与管理情况统计表") % {"region": region.name, "period": _("%(y)d年度") % {"y": year}}
     write_table(wb, _("汇总"), Table(title=title, unit_line=_unit_line(region, period),
-                                    columns=ANNUAL_SUMMARY_COLUMNS, rows=summary_rows))
+                                    columns=annual_summary_columns(), rows=summary_rows,
+                                    notes=[_("注:计算方法见“说明”页。")]))
     if progress:
         progress(80)
-    write_list(wb, _("干部明细"), _("%(region)s驻村干部%(period)s考勤明细表") % {"region": region.name, "period": period},
-               _unit_line(region, period), ANNUAL_CADRE_COLUMNS, (row for _p, row, _q in cadre_rows))
-    write_list(wb, _("派驻单位"), _("%(region)s派驻单位%(period)s选派情况统计表") % {"region": region.name, "period": period},
-               _unit_line(region, period), UNIT_COLUMNS, unit_rows(region=region, year=year, as_of=as_of))
-    _write_notes(wb, [
+    write_list(wb, _("干部明细"), _("%(region)s驻村干部%(y)d年度考勤明细表") % {"region": region.name, "y": year},
+               _unit_line(region, period), annual_cadre_columns(), (row for _p, row, _q in cadre_rows))
+    write_list(wb, _("派驻单位"), _("%(region)s派驻单位%(y)d年度选派情况统计表") % {"region": region.name, "y": year},
+               _unit_line(region, period), unit_columns(), unit_rows(region=region, year=year, as_of=as_of))
+    write_notes(wb, _("说明"), [
         _("说明:"),
-        _("1. 各季度“在村”为计入在村天数(在村 + 政策计入的因公外出和培训);“下限”为按在岗天数折算的下限:") + str(FORMULA["minimum"]),
-        _("2. 达标:季度结束后在村天数不低于折算下限为“是”;季度未结束的显示“进行中”。"),
-        _("3. 全年各项天数取自考勤簿(按月汇总);请假次数为与本年有交集的已批准请假;逾期销假天数记为缺勤。"),
-        _("4. 派驻单位:派出人次为本年有交集的派驻记录数;召回为本年召回的人次;平均替补用时 = 替补到岗日期 − 召回日期。"),
+        _("1. 各季度“在村”为计入在村天数:") + str(FORMULA["counted"]) + _(";“下限”为按在岗天数折算的下限:")
+        + str(FORMULA["minimum"]),
+        _("2. 达标:季度结束后在村天数不低于折算下限为“是”;季度未结束的显示“进行中”;季度尚未开始或该季度未在岗的显示“—”。"),
+        _("3. 全年各项天数取自考勤簿(年度结束后按月汇总,年度未结束的截至统计日);在岗天数同样截至统计日。"
+          "请假次数为与本年有交集的已批准请假;逾期销假天数记为缺勤;督查发现缺勤为督查记为缺勤的天数。"),
+        _("4. 汇总页:每名干部计入其本年最后一次派驻所在的单位;达标、未达标人数不含进行中和未在岗的季度。"),
+        _("5. 派驻单位:派出人次为本年有交集的派驻记录数;年末在岗为年末(年度未结束的,统计日)在岗的人次;"
+          "召回为本年召回的人次;平均替补用时(天)= 替补干部到岗日期 − 被召回干部离岗日期。"),
         *_policy_notes(region),
     ])
     wb.save(path)

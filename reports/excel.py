@@ -12,7 +12,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-FORMULA_PREFIXES = ("=", "+", "-", "@")
+# A spreadsheet reads text starting with these as a formula (tab and carriage return too, per OWASP's
+# CSV-injection advice: some programs strip them and then see the "=").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 THIN = Side(style="thin", color="999999")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
@@ -73,6 +75,12 @@ def write_table(wb: Workbook, sheet_title: str, table: Table, *, on_row=None) ->
     ws = wb.create_sheet(title=sheet_title[:31])
     ncols = len(table.columns)
     last = get_column_letter(ncols)
+
+    def merge(ref: str) -> None:
+        # A one-cell "merge" (a one-column table) is invalid OOXML that Excel offers to repair.
+        if ":" in ref and ref.split(":")[0] != ref.split(":")[1]:
+            ws.merged_cells.add(ref)
+
     for index, column in enumerate(table.columns, start=1):
         ws.column_dimensions[get_column_letter(index)].width = column.width
     # Layout must be set before rows are streamed.
@@ -86,9 +94,9 @@ def write_table(wb: Workbook, sheet_title: str, table: Table, *, on_row=None) ->
     ws.print_options.horizontalCentered = True
 
     ws.append([_cell(ws, table.title, font=Font(bold=True, size=16), border=None, alignment=CENTER)])
-    ws.merged_cells.add(f"A1:{last}1")
+    merge(f"A1:{last}1")
     ws.append([_cell(ws, table.unit_line, border=None, alignment=Alignment(horizontal="left"))])
-    ws.merged_cells.add(f"A2:{last}2")
+    merge(f"A2:{last}2")
 
     # Two header rows: a group label spans its columns; a column without a group spans both rows.
     upper, lower = [], []
@@ -99,7 +107,7 @@ def write_table(wb: Workbook, sheet_title: str, table: Table, *, on_row=None) ->
         if not column.group:
             upper.append(_cell(ws, column.label, font=bold, fill=HEADER_FILL, alignment=CENTER))
             lower.append(_cell(ws, None, fill=HEADER_FILL))
-            ws.merged_cells.add(f"{get_column_letter(index + 1)}3:{get_column_letter(index + 1)}4")
+            merge(f"{get_column_letter(index + 1)}3:{get_column_letter(index + 1)}4")
             index += 1
             continue
         end = index
@@ -110,7 +118,7 @@ def write_table(wb: Workbook, sheet_title: str, table: Table, *, on_row=None) ->
                                alignment=CENTER))
             lower.append(_cell(ws, table.columns[j].label, font=bold, fill=HEADER_FILL, alignment=CENTER))
         if end > index:
-            ws.merged_cells.add(f"{get_column_letter(index + 1)}3:{get_column_letter(end + 1)}3")
+            merge(f"{get_column_letter(index + 1)}3:{get_column_letter(end + 1)}3")
         index = end + 1
     ws.append(upper)
     ws.append(lower)
@@ -148,15 +156,25 @@ def write_table(wb: Workbook, sheet_title: str, table: Table, *, on_row=None) ->
         for note in table.notes:
             row_number += 1
             ws.append([_cell(ws, note, border=None, alignment=Alignment(wrap_text=True, vertical="top"))])
-            ws.merged_cells.add(f"A{row_number}:{last}{row_number}")
+            merge(f"A{row_number}:{last}{row_number}")
     return count
 
 
 def write_list(wb: Workbook, sheet_title: str, title: str, unit_line: str, columns: list[Column],
                rows: Iterable[Sequence], *, notes: list[str] | None = None, on_row=None) -> int:
-    """A plain list (per-cadre sheets, raw exports): the same layout, with a count instead of sums."""
+    """A plain list (per-cadre sheets, raw exports): the same layout; columns marked `total` are summed."""
     return write_table(
         wb, sheet_title,
         Table(title=title, unit_line=unit_line, columns=columns, rows=rows, notes=notes or []),
         on_row=on_row,
     )
+
+
+def write_notes(wb: Workbook, sheet_title: str, lines: list[str]) -> None:
+    """The notes sheet (说明): one line per formula or policy value, through the same neutralising cells."""
+    ws = wb.create_sheet(title=sheet_title[:31])
+    ws.column_dimensions["A"].width = 120
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    for line in lines:
+        ws.append([_cell(ws, line, border=None, alignment=Alignment(wrap_text=True, vertical="top"))])

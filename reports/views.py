@@ -101,10 +101,12 @@ class ReportListView(LoginRequiredMixin, ListView):
             except ValidationError as exc:
                 add_service_errors(form, exc)
             else:
+                # Without a broker the build ran on commit (eager), inside report_request: read its outcome.
+                report.refresh_from_db()
                 if report.status == ReportStatus.DONE:
                     messages.success(request, _("报表已生成。"))
-                elif report.message:
-                    messages.warning(request, report.message)
+                elif report.status == ReportStatus.FAILED or report.message:
+                    messages.warning(request, report.message or _("报表生成失败,原因见下方。"))
                 else:
                     messages.success(request, _("报表已加入生成队列。"))
                 return redirect(report.get_absolute_url())

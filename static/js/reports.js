@@ -9,8 +9,17 @@
   if (box.getAttribute("data-active") !== "1") { return; }
   var url = box.getAttribute("data-status-url");
   function poll() {
-    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (r) { return r.json(); })
+    fetch(url, { credentials: "same-origin", redirect: "manual", headers: { "Accept": "application/json" } })
+      .then(function (r) {
+        // Session expired (redirect to the login page) or report no longer visible: reload and let the
+        // server say so, instead of polling a page that will never answer JSON.
+        if (r.type === "opaqueredirect" || r.status === 403 || r.status === 404) {
+          window.location.reload();
+          return new Promise(function () {});
+        }
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.json();
+      })
       .then(function (data) {
         document.getElementById("status-label").textContent = data.status_label;
         document.getElementById("status-message").textContent = data.message || "";

@@ -9,6 +9,7 @@ import time
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from reports import builders
 from reports.models import ReportKind
@@ -46,11 +47,12 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(f"--as-of 日期格式不正确: {as_of}") from exc
         started = time.perf_counter()
-        if kind == ReportKind.MONTHLY:
-            rows = builders.write_monthly(region=target, month=value, path=output)
-        else:
-            import django.utils.timezone as tz
-
-            rows = builders.write_annual(region=target, year=value, as_of=day or tz.localdate(), path=output)
+        try:
+            if kind == ReportKind.MONTHLY:
+                rows = builders.write_monthly(region=target, month=value, as_of=day, path=output)
+            else:
+                rows = builders.write_annual(region=target, year=value, as_of=day or timezone.localdate(), path=output)
+        except OSError as exc:
+            raise CommandError(f"无法写入文件 {output}: {exc}") from exc
         elapsed = time.perf_counter() - started
         self.stdout.write(f"{target.name} {kind} {period}: {rows} rows -> {output} ({elapsed:.2f}s)")
