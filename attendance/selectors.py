@@ -31,6 +31,7 @@ from .services.leave import approver_level_of
 from .services.register import month_days, month_start, next_month
 
 ONE_DAY = datetime.timedelta(days=1)
+TALLIED = {"present", "leave", "business", "training", "absent"}
 
 
 # ---------------------------------------------------------------- leave
@@ -306,9 +307,10 @@ def compliance_figures(
 ) -> list[CadreFigures]:
     """Figures per cadre for the compliance period containing `ref`, under each cadre's own policy.
 
-    Counts come from the monthly tallies when the period is over (they are exact), and from the raw
-    register up to `as_of` while it runs (so future leave days are not mistaken for the past)."""
+    Counts come from the monthly tallies for finished months (they are exact) and from the raw register for
+    the running month only, up to `as_of`."""
     as_of = as_of or timezone.localdate()
+    source = postings
     # Oldest first, so that a cadre who moved during the period is named by the place of the latest posting.
     postings = list(postings.select_related("cadre", "village__township").order_by("start_date", "pk"))
     policies: dict[int, Policy] = {}
@@ -339,10 +341,19 @@ def compliance_figures(
         fig.elapsed_in_post += _overlap(posting, start, min(end, as_of)) if as_of >= start else 0
         posting_ids_by_period[(start, end)].append(posting.pk)
 
+    single_period = len(posting_ids_by_period) == 1
     for (start, end), ids in posting_ids_by_period.items():
-        if as_of >= end:
+        through = min(end, as_of)
+        if through < start:
+            continue
+        # Only the user's postings: with one period (the usual case) as a subquery, not a list of ids.
+        posting_filter = {"posting__in": source.values("pk")} if single_period else {"posting_id__in": ids}
+        # Finished months come from the monthly tallies (exact, a few rows per cadre); only the month that is
+        # still running is read from the raw register, up to `as_of`, so future leave days are not counted.
+        running_from = month_start(through) if next_month(through) - ONE_DAY > through else next_month(through)
+        if running_from > start:
             rows = (
-                MonthlyTally.objects.filter(posting_id__in=ids, month__gte=start, month__lte=end)
+                MonthlyTally.objects.filter(**posting_filter, month__gte=start, month__lt=running_from)
                 .values("cadre_id")
                 .annotate(
                     n_present=Sum("present"), n_leave=Sum("leave"), n_business=Sum("business"),
@@ -350,18 +361,24 @@ def compliance_figures(
                 )
             )
             for row in rows:
-                fig = figures[row["cadre_id"]]
-                fig.present, fig.leave = row["n_present"] or 0, row["n_leave"] or 0
-                fig.business, fig.training = row["n_business"] or 0, row["n_training"] or 0
-                fig.absent = row["n_absent"] or 0
-        else:
+                fig = figures.get(row["cadre_id"])
+                if fig is None:
+                    continue
+                fig.present += row["n_present"] or 0
+                fig.leave += row["n_leave"] or 0
+                fig.business += row["n_business"] or 0
+                fig.training += row["n_training"] or 0
+                fig.absent += row["n_absent"] or 0
+        if running_from <= through:
             rows = (
-                AttendanceDay.objects.filter(posting_id__in=ids, day__gte=start, day__lte=min(end, as_of))
+                AttendanceDay.objects.filter(**posting_filter, day__gte=max(start, running_from), day__lte=through)
                 .values("cadre_id", "status")
                 .annotate(n=Count("pk"))
             )
             for row in rows:
-                setattr(figures[row["cadre_id"]], row["status"], row["n"])
+                fig = figures.get(row["cadre_id"])
+                if fig is not None and row["status"] in TALLIED:
+                    setattr(fig, row["status"], getattr(fig, row["status"]) + row["n"])
 
     for fig in figures.values():
         fig.minimum = math.ceil(fig.policy_minimum * fig.days_in_post / fig.period_days) if fig.period_days else 0
