@@ -10,8 +10,9 @@ from django.utils.translation import gettext as _
 
 from attendance.models import AttendanceDay, DaySource, DayStatus, LeaveRequest, LeaveStatus, MonthlyTally
 from attendance.selectors import FORMULA, compliance_figures, period_bounds
+from attendance.selectors_management import inspection_totals, outcome_totals
 from attendance.services.register import TALLY_FIELDS, month_start, next_month
-from cadres.models import Posting, PostingRole, PostingStatus
+from cadres.models import AwardRecord, Evaluation, Posting, PostingRole, PostingStatus
 from cadres.selectors import policy_for
 from villages.models import Region, RegionLevel, Village
 from villages.validators import SIGNIFICANT_DIGITS
@@ -73,6 +74,8 @@ class Bucket:
     absent: int = 0
     inspection_absences: int = 0
     flagged: set = field(default_factory=set)  # cadres behind the pace or below the minimum
+    inspections: dict = field(default_factory=dict)  # inspections, villages, findings, absent (督查)
+    outcomes: dict = field(default_factory=dict)  # diary outcome sums (民情日记)
     leave: dict = field(default_factory=lambda: defaultdict(int))  # (level, state) → n
 
 
@@ -199,6 +202,16 @@ def monthly_data(*, region: Region, month: datetime.date, as_of: datetime.date |
             bucket = buckets.get(key_of(row["village__code"]))
             if bucket is not None:
                 bucket.leave[(row["approver_level"], state)] += row["n"]
+    # Inspections and work outcomes of the month, grouped like the rows (by village for a township report).
+    level = RegionLevel.TOWNSHIP + 1 if digits is None else region.level + 1
+    for source, attr in (
+        (inspection_totals(region_prefix=region.prefix, start=month, end=as_of, level=level), "inspections"),
+        (outcome_totals(region_prefix=region.prefix, start=month, end=as_of, level=level), "outcomes"),
+    ):
+        for code, values in source.items():
+            bucket = buckets.get(key_of(code))
+            if bucket is not None:
+                setattr(bucket, attr, values)
     if progress:
         progress(70)
     return list(buckets.values()), cadre_rows
@@ -207,6 +220,7 @@ def monthly_data(*, region: Region, month: datetime.date, as_of: datetime.date |
 # Column positions of the monthly summary that the totals row does not simply add up.
 M_CADRES, M_FIRST_SECRETARY, M_TEAM_LEADER, M_MEMBER = 2, 3, 4, 5
 M_COMPLETENESS, M_AVERAGE, M_FLAGGED = 8, 10, 11
+M_INSPECTIONS = 24
 
 
 def monthly_columns() -> list[Column]:
@@ -236,6 +250,13 @@ def monthly_columns() -> list[Column]:
         Column(_("请假天数"), width=8, number_format="0", total=True),
         Column(_("缺勤天数"), group=_("缺勤"), width=8, number_format="0", total=True),
         Column(_("其中督查发现"), group=_("缺勤"), width=9, number_format="0", total=True),
+        Column(_("督查次数"), group=_("督查"), width=7, number_format="0", total=True),
+        Column(_("发现不在岗(人次)"), group=_("督查"), width=9, number_format="0", total=True),
+        Column(_("走访农户(户)"), group=_("工作成效(民情日记)"), width=9, number_format="0", total=True),
+        Column(_("化解纠纷(件)"), group=_("工作成效(民情日记)"), width=9, number_format="0", total=True),
+        Column(_("办实事(件)"), group=_("工作成效(民情日记)"), width=8, number_format="0", total=True),
+        Column(_("协调资金(元)"), group=_("工作成效(民情日记)"), width=12, number_format="#,##0.00", total=True),
+        Column(_("重大事项报告(件)"), group=_("工作成效(民情日记)"), width=9, number_format="0", total=True),
     ]
 
 
@@ -302,6 +323,9 @@ def _notes_monthly(region: Region, month: datetime.date) -> list[str]:
         _("8. ") + str(FORMULA["not_recorded"]),
         _("9. 请假按审批层级统计:提交件数按提交时间,批准与驳回件数按审批时间;请假天数为考勤簿中的请假天数。"),
         _("10. 缺勤天数为考勤簿中记为缺勤的天数,其中督查发现的单列。"),
+        _("11. 督查次数:本月到访本行村庄的督查(含暗访)次数,一次督查到访多个单位的在各行分别计入、合计行计一次;"
+          "发现不在岗:督查记录为不在岗的人次。"),
+        _("12. 工作成效取自驻村干部本月填写的民情日记:走访农户、化解矛盾纠纷、办实事件数、协调资金和重大事项报告件数之和。"),
         *_policy_notes(region),
     ]
 
@@ -337,6 +361,10 @@ def write_monthly(*, region: Region, month: datetime.date, path, as_of: datetime
             *[b.leave[(lvl, "approved")] for lvl in APPROVER_LEVELS],
             *[b.leave[(lvl, "rejected")] for lvl in APPROVER_LEVELS],
             b.leave_days, b.absent, b.inspection_absences,
+            b.inspections.get("inspections", 0), b.inspections.get("absent", 0),
+            b.outcomes.get("households_visited", 0), b.outcomes.get("disputes_resolved", 0),
+            b.outcomes.get("practical_matters", 0), float(b.outcomes.get("funds_yuan", 0) or 0),
+            b.outcomes.get("major_events", 0),
         ])
     wb = new_workbook()
     title = _("%(region)s驻村干部%(period)s工作情况统计表") % {
@@ -351,6 +379,9 @@ def write_monthly(*, region: Region, month: datetime.date, path, as_of: datetime
             M_COMPLETENESS: (totals["recorded"] / totals["days"]) if totals["days"] else None,
             M_AVERAGE: (totals["counted"] / len(everyone)) if everyone else None,
             M_FLAGGED: len(flagged),
+            # An inspection visiting villages of two rows counts once in each row but once in the total.
+            M_INSPECTIONS: inspection_totals(region_prefix=region.prefix, start=month, end=as_of, level=None)
+            .get("", {}).get("inspections", 0),
         },
         notes=[_("注:进度落后、完整率等计算方法见“说明”页。")],
     ))
@@ -385,6 +416,9 @@ def annual_cadre_columns() -> list[Column]:
         Column(_("请假次数"), group=_("请假"), width=7, number_format="0", total=True),
         Column(_("逾期销假(天)"), group=_("请假"), width=8, number_format="0", total=True),
         Column(_("督查发现缺勤"), width=8, number_format="0", total=True),
+        Column(_("年度考核等次"), width=10),
+        Column(_("奖励"), group=_("奖惩"), width=16),
+        Column(_("惩戒"), group=_("奖惩"), width=16),
     ]
 
 
@@ -449,6 +483,14 @@ def annual_data(*, region: Region, year: int, as_of: datetime.date, progress=Non
             day__gte=start, day__lte=year_so_far,
         ).values("cadre_id").annotate(n=Count("pk")).values_list("cadre_id", "n")
     )
+    grades = dict(
+        Evaluation.objects.filter(cadre__in=base.values("cadre_id"), year=year).values_list("cadre_id", "grade")
+    )
+    grade_labels = dict(Evaluation._meta.get_field("grade").choices)
+    awards: dict[int, list[str]] = defaultdict(list)
+    discipline: dict[int, list[str]] = defaultdict(list)
+    for record in AwardRecord.objects.filter(cadre__in=base.values("cadre_id"), date__year=year).order_by("date"):
+        (awards if record.is_award else discipline)[record.cadre_id].append(record.get_kind_display())
     by_cadre: dict[int, list[Posting]] = defaultdict(list)
     for posting in postings:
         by_cadre[posting.cadre_id].append(posting)
@@ -474,7 +516,9 @@ def annual_data(*, region: Region, year: int, as_of: datetime.date, progress=Non
         lc = leave_counts.get(cadre_id, {})
         row += [sum(_overlap(p, start, year_so_far) for p in by_cadre[cadre_id]),
                 t["present"], t["leave"], t["business"], t["training"], t["absent"],
-                lc.get("n") or 0, lc.get("late") or 0, inspections.get(cadre_id, 0)]
+                lc.get("n") or 0, lc.get("late") or 0, inspections.get(cadre_id, 0),
+                str(grade_labels.get(grades.get(cadre_id), "")) if cadre_id in grades else "",
+                "、".join(awards.get(cadre_id, [])), "、".join(discipline.get(cadre_id, []))]
         cadre_rows.append((posting, row, quarters))
     return cadre_rows
 

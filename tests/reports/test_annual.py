@@ -20,7 +20,7 @@ import pytest
 
 from attendance.models import DaySource, DayStatus, LeaveRequest, LeaveStatus
 from attendance.selectors import compliance_for_user
-from cadres.models import Posting, PostingStatus
+from cadres.models import AwardRecord, Evaluation, Posting, PostingStatus
 from reports import builders
 from tests.factories import CadreFactory, PostingFactory
 
@@ -81,21 +81,26 @@ def test_it_gives_each_cadre_the_four_quarters_and_the_year_so_far(tmp_path, yea
     # leave, business, training, absent | leave requests, days late | absences found by inspections
     assert rows["张伟"] == ["云溪县", "城关镇", "杨家坪村", "张伟", "市财政局",
                           45, 50, "否", 55, 50, "是", 0, 50, "进行中", None, None, "—",
-                          227, 100, 0, 0, 0, 0, 0, 0, 0]
+                          227, 100, 0, 0, 0, 0, 0, 0, 0,
+                          None, None, None]
     assert rows["李娜"] == ["云溪县", "城关镇", "杨家坪村", "李娜", "云溪县农业农村局",
                           0, 50, "否", 0, 50, "否", 0, 50, "进行中", None, None, "—",
-                          227, 0, 3, 0, 0, 0, 1, 1, 0]
+                          227, 0, 3, 0, 0, 0, 1, 1, 0,
+                          None, None, None]
     # Posted mid-year: Q1 "—", Q2 pro-rated to 26; the leave day of 08-20 is not yet part of the year.
     assert rows["陈静"] == ["云溪县", "城关镇", "石桥村", "陈静", "云溪县农业农村局",
                           None, None, "—", 30, 26, "是", 30, 50, "进行中", None, None, "—",
-                          92, 60, 0, 0, 0, 0, 0, 0, 0]
+                          92, 60, 0, 0, 0, 0, 0, 0, 0,
+                          None, None, None]
     assert rows["王强"] == ["云溪县", "河口乡", "新塘村", "王强", "云溪县农业农村局",
                           50, 50, "是", 40, 50, "否", None, None, "—", None, None, "—",
-                          181, 90, 0, 0, 0, 2, 0, 0, 1]
+                          181, 90, 0, 0, 0, 2, 0, 0, 1,
+                          None, None, None]
     assert rows["赵敏"] == ["云溪县", "河口乡", "新塘村", "赵敏", "云溪县农业农村局",
                           None, None, "—", None, None, "—", 20, 46, "进行中", None, None, "—",
-                          37, 20, 0, 0, 0, 0, 0, 0, 0]
-    assert rows["合计"][17:] == [764, 270, 3, 0, 0, 2, 1, 1, 1]
+                          37, 20, 0, 0, 0, 0, 0, 0, 0,
+                          None, None, None]
+    assert rows["合计"][17:] == [764, 270, 3, 0, 0, 2, 1, 1, 1, None, None, None]
     assert "刘洋" not in rows
 
 
@@ -169,3 +174,19 @@ def test_it_builds_the_current_year_on_today(tmp_path, org, freeze):
     row = rows_by_name(build(tmp_path, org.town_a1, as_of=datetime.date(2026, 11, 22))[0]["干部明细"], 3)["张伟"]
     assert row[7::3][:4] == ["否", "否", "否", "进行中"]
     assert row[17] == 326  # 01-01..11-22
+
+
+def test_it_shows_the_evaluation_grade_and_awards_and_discipline_of_the_year(tmp_path, year_2026, org):
+    Evaluation.objects.create(cadre=org.c_a1_sec, year=2026, grade="competent", county=org.county_a,
+                              posting=org.p_a1_sec)
+    Evaluation.objects.create(cadre=org.c_a1_mem, year=2025, grade="excellent", county=org.county_a,
+                              posting=org.p_a1_mem)  # other year
+    AwardRecord.objects.create(cadre=org.c_a1_sec, kind="commendation", date=datetime.date(2026, 5, 4),
+                               level=2, issuing_body="青山市委", document_number="青发〔2026〕1号")
+    AwardRecord.objects.create(cadre=org.c_a1_sec, kind="praise", date=datetime.date(2026, 7, 1),
+                               level=3, issuing_body="云溪县委", document_number="云发〔2026〕9号")
+    AwardRecord.objects.create(cadre=org.c_a1_mem, kind="criticism", date=datetime.date(2026, 3, 2),
+                               level=3, issuing_body="云溪县委组织部", document_number="云组〔2026〕3号")
+    rows = rows_by_name(build(tmp_path, org.county_a)[0]["干部明细"], 3)
+    assert rows["张伟"][-3:] == ["称职", "通报嘉奖、通报表扬", None]
+    assert rows["李娜"][-3:] == [None, None, "通报批评"]

@@ -32,7 +32,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from attendance.models import DaySource, DayStatus, LeaveRequest, LeaveStatus
+from attendance.models import (
+    DaySource,
+    DayStatus,
+    DiaryEntry,
+    Inspection,
+    InspectionFinding,
+    LeaveRequest,
+    LeaveStatus,
+)
 from attendance.selectors import compliance_figures, compliance_for_user
 from cadres.models import Posting, PostingStatus
 from reports import builders, excel
@@ -120,14 +128,14 @@ def test_it_reports_a_county_by_township_with_exact_figures(tmp_path, october, o
     assert a1[8] == pytest.approx(62 / 78)
     assert a1[9] == 56
     assert a1[10] == pytest.approx(56 / 3)
-    assert a1[11:] == [1, 2, 1, 0, 1, 1, 0, 0, 1, 0, 3, 3, 2]
-    assert a2 == ["河口乡", 1, 1, 1, 0, 0, 31, 31, 1, 31, 31, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]
+    assert a1[11:] == [1, 2, 1, 0, 1, 1, 0, 0, 1, 0, 3, 3, 2, 0, 0, 0, 0, 0, 0.0, 0]
+    assert a2 == ["河口乡", 1, 1, 1, 0, 0, 31, 31, 1, 31, 31, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.0, 0]
     assert total[:8] == ["合计", 3, 4, 2, 1, 1, 109, 93]
     # The totals row's ratios are ratios of the totals, not sums or averages of the rows' ratios.
     assert total[8] == pytest.approx(93 / 109)
     assert total[9] == 87
     assert total[10] == 87 / 4 == 21.75  # stored exactly; the cell's format shows one decimal
-    assert total[11:] == [1, 3, 1, 0, 1, 1, 0, 0, 1, 0, 3, 3, 2]
+    assert total[11:] == [1, 3, 1, 0, 1, 1, 0, 0, 1, 0, 3, 3, 2, 0, 0, 0, 0, 0, 0.0, 0]
     assert ws["J5"].number_format == "0"
     assert ws["K7"].number_format == "0.0"
     assert ws["I7"].number_format == "0.0%"
@@ -143,15 +151,15 @@ def test_it_reports_a_city_by_county(tmp_path, october, org):
     assert list(rows) == ["云溪县", "石门县", "合计"]
     a, b, total = rows["云溪县"], rows["石门县"], rows["合计"]
     assert a[:8] == ["云溪县", 3, 4, 2, 1, 1, 109, 93]
-    assert a[11:] == [1, 3, 1, 0, 1, 1, 0, 0, 1, 0, 3, 3, 2]
+    assert a[11:] == [1, 3, 1, 0, 1, 1, 0, 0, 1, 0, 3, 3, 2, 0, 0, 0, 0, 0, 0.0, 0]
     assert b[:8] == ["石门县", 1, 1, 1, 0, 0, 31, 15]
     assert b[8] == pytest.approx(15 / 31)
-    assert b[9:] == [15, 15, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]
+    assert b[9:] == [15, 15, 1, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.0, 0]
     assert total[:8] == ["合计", 4, 5, 3, 1, 1, 140, 108]
     assert total[8] == pytest.approx(108 / 140)
     assert total[9] == 102
     assert total[10] == pytest.approx(102 / 5)
-    assert total[11:] == [2, 3, 2, 0, 1, 2, 0, 0, 1, 0, 3, 3, 2]
+    assert total[11:] == [2, 3, 2, 0, 1, 2, 0, 0, 1, 0, 3, 3, 2, 0, 0, 0, 0, 0, 0.0, 0]
 
 
 def test_it_reports_a_township_by_village(tmp_path, october, org):
@@ -164,27 +172,28 @@ def test_it_reports_a_township_by_village(tmp_path, october, org):
     assert list(rows) == ["杨家坪村", "石桥村", "合计"]
     assert rows["杨家坪村"][:8] == ["杨家坪村", 1, 2, 1, 0, 1, 62, 54]
     assert rows["杨家坪村"][8] == pytest.approx(54 / 62)
-    assert rows["杨家坪村"][9:] == [49, 24.5, 0, 2, 1, 0, 1, 1, 0, 0, 1, 0, 3, 2, 1]
-    assert rows["石桥村"] == ["石桥村", 1, 1, 0, 1, 0, 16, 8, 0.5, 7, 7, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]
+    assert rows["杨家坪村"][9:] == [49, 24.5, 0, 2, 1, 0, 1, 1, 0, 0, 1, 0, 3, 2, 1, 0, 0, 0, 0, 0, 0.0, 0]
+    assert rows["石桥村"] == ["石桥村", 1, 1, 0, 1, 0, 16, 8, 0.5, 7, 7, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0.0, 0]
     total = rows["合计"]
     assert total[:8] == ["合计", 2, 3, 1, 1, 1, 78, 62]
     assert total[8] == pytest.approx(62 / 78)
     assert total[9] == 56
     assert total[10] == pytest.approx(56 / 3)
-    assert total[11:] == [1, 2, 1, 0, 1, 1, 0, 0, 1, 0, 3, 3, 2]
+    assert total[11:] == [1, 2, 1, 0, 1, 1, 0, 0, 1, 0, 3, 3, 2, 0, 0, 0, 0, 0, 0.0, 0]
 
 
 def test_it_lays_out_the_summary_as_a_statistical_table(tmp_path, october, org):
     ws = build(tmp_path, org.county_a)[0]["汇总"]
     merged = {str(r) for r in ws.merged_cells.ranges}
-    assert {"A1:X1", "A2:X2", "A3:A4", "C3:F3", "G3:I3", "J3:L3", "M3:O3", "P3:R3", "S3:U3", "W3:X3"} <= merged
+    assert {"A1:AE1", "A2:AE2", "A3:A4", "C3:F3", "G3:I3", "J3:L3", "M3:O3", "P3:R3", "S3:U3", "W3:X3", "Y3:Z3",
+            "AA3:AE3"} <= merged
     assert values(ws, 3)[:3] == ["单位", "覆盖村数", "在岗干部(人)"]
     assert values(ws, 4)[2:6] == ["合计", "第一书记", "工作队长", "队员"]
     assert ws.freeze_panes == "B5"
     assert ws.print_title_rows.replace("$", "") == "1:4"
     assert (ws.page_setup.orientation, ws.page_setup.paperSize) == ("landscape", 9)
     assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
-    assert values(ws, 8) == [None] * 24
+    assert values(ws, 8) == [None] * 31
     assert ws["A9"].value == "注:进度落后、完整率等计算方法见“说明”页。"
 
 
@@ -330,3 +339,28 @@ def test_it_neutralises_names_that_look_like_formulas(tmp_path, org, freeze):
     ws = build(tmp_path, org.town_a1)[0]["干部明细"]
     cell = next(c for row in ws.iter_rows(min_row=5) for c in row if c.value == cadre.name)
     assert (cell.data_type, cell.quotePrefix) == ("s", True)
+
+
+def test_it_counts_inspections_and_diary_outcomes_per_row(tmp_path, october, org, users):
+    """Two inspections in October: one visits 杨家坪村 (城关镇) and finds 张伟 absent, one visits 石桥村 (城关镇)
+    and 新塘村 (河口乡) — it counts once in each township's row and once in the total. Diary outcomes add up
+    per row; a diary entry of November does not count."""
+    first = Inspection.objects.create(date=d(31), kind="unannounced", inspectors="县委组织部 王明", region=org.county_a)
+    first.villages.set([org.v_a1a])
+    InspectionFinding.objects.create(inspection=first, cadre=org.c_a1_sec, posting=org.p_a1_sec, village=org.v_a1a,
+                                     finding="absent")
+    InspectionFinding.objects.create(inspection=first, cadre=org.c_a1_mem, posting=org.p_a1_mem, village=org.v_a1a,
+                                     finding="present")
+    second = Inspection.objects.create(date=d(23), inspectors="县委组织部 李红", region=org.county_a)
+    second.villages.set([org.v_a1b, org.v_a2a])
+    DiaryEntry.objects.create(cadre=org.c_a1_sec, posting=org.p_a1_sec, day=d(5), text="走访",
+                              households_visited=10, disputes_resolved=2, practical_matters=1,
+                              funds_yuan=Decimal("5000.50"))
+    DiaryEntry.objects.create(cadre=org.c_a2_sec, posting=org.p_a2_sec, day=d(6), text="信访", households_visited=3,
+                              major_event=True, major_event_note="群众集体上访")
+    DiaryEntry.objects.create(cadre=org.c_a2_sec, posting=org.p_a2_sec, day=d(2, 11), text="11月", households_visited=99)
+    rows = data_rows(build(tmp_path, org.county_a)[0]["汇总"])
+    # 督查次数, 发现不在岗, 走访农户, 化解纠纷, 办实事, 协调资金, 重大事项
+    assert rows["城关镇"][24:] == [2, 1, 10, 2, 1, 5000.5, 0]
+    assert rows["河口乡"][24:] == [1, 0, 3, 0, 0, 0.0, 1]
+    assert rows["合计"][24:] == [2, 1, 13, 2, 1, 5000.5, 1]
