@@ -27,7 +27,8 @@ def validate_id_number(value: str) -> None:
         raise ValidationError(_("身份证号码前17位必须是数字,最后一位是数字或X。"), code="id_format") from exc
     except InvalidChecksum as exc:
         raise ValidationError(_("身份证号码校验位不正确,请核对。"), code="id_checksum") from exc
-    except InvalidComponent as exc:
+    except (InvalidComponent, KeyError, ValueError) as exc:
+        # stdnum's address table raises KeyError for some codes it lists without a county entry.
         raise ValidationError(_("身份证号码中的出生日期或地址码无效。"), code="id_component") from exc
     from django.utils import timezone
 

@@ -77,6 +77,20 @@ def approver_level_of(user) -> int | None:
     return None
 
 
+def may_request_for(user, posting: Posting) -> bool:
+    """The cadre for themselves; the township official of the cadre's village (on their behalf); an
+    organization department whose region contains the village (which may also record a 补办)."""
+    if user is None:
+        return False
+    if user.role == Role.CADRE:
+        return user.cadre_id == posting.cadre_id
+    if user.role == Role.TOWNSHIP:
+        return user.region_id == posting.village.township_id
+    if user.role == Role.ORG_DEPT and user.region_id:
+        return posting.village.code.startswith(user.region.prefix)
+    return False
+
+
 def can_decide(user, leave: LeaveRequest) -> bool:
     return (
         leave.approver_region_id is not None
@@ -144,6 +158,8 @@ def leave_request(
     if posting.end_date is not None and end_date > posting.end_date:
         raise ValidationError({"end_date": _("请假不能超出派驻期(派驻期至%(date)s)。") % {"date": posting.end_date}})
     township = posting.village.township
+    if not may_request_for(actor, posting):
+        raise ValidationError(_("您不能为该干部提交请假。"))
 
     days = LeaveRequest.length(start_date, start_half, end_date, end_half)
     total = days

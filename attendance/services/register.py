@@ -212,19 +212,23 @@ def is_month_confirmed(*, township: Region, month: datetime.date) -> bool:
 
 
 @transaction.atomic
-def register_confirm_month(*, actor, township: Region, month: datetime.date, ip: str | None = None) -> MonthConfirmation:
-    """Confirm and lock a township's month. Refused for a month not yet over, and when some day of a cadre in
-    post is still unrecorded (each is listed). Confirming twice is refused by the unique constraint."""
+def register_confirm_month(
+    *, actor, township: Region, month: datetime.date, accept_unrecorded: bool = False, ip: str | None = None
+) -> MonthConfirmation:
+    """Confirm and lock a township's month. Refused for a month not yet over. Days of a cadre in post still
+    unrecorded are listed, and the confirmation is refused unless the township explicitly accepts them as
+    "not recorded" (rest days at home are not absences, and the register has no other status for them).
+    Confirming twice is refused by the unique constraint."""
     from ..selectors import register_gaps
 
     month = month_start(month)
     if next_month(month) > timezone.localdate():
         raise ValidationError(_("%(month)s 尚未结束,不能确认。") % {"month": month.strftime("%Y-%m")})
     gaps = register_gaps(township=township, month=month)
-    if gaps:
+    if gaps and not accept_unrecorded:
         listed = "、".join(f"{name}({n}天)" for name, n in gaps[:10])
         raise ValidationError(
-            _("还有未记录的考勤,不能确认:%(list)s%(more)s")
+            _("还有未记录的考勤:%(list)s%(more)s。请补录,或勾选“其余天数按未记录确认”后再确认。")
             % {"list": listed, "more": _("等") if len(gaps) > 10 else ""}
         )
     try:
@@ -234,7 +238,7 @@ def register_confirm_month(*, actor, township: Region, month: datetime.date, ip:
         raise ValidationError(_("%(month)s 的考勤已经确认过。") % {"month": month.strftime("%Y-%m")}) from exc
     audit_record(
         actor=actor, action="register.confirm_month", obj=confirmation, region_code=township.code, ip=ip,
-        detail={"month": month.isoformat()},
+        detail={"month": month.isoformat(), "unrecorded_days": sum(n for _name, n in gaps)},
     )
     return confirmation
 

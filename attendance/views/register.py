@@ -111,7 +111,10 @@ class RegisterView(LoginRequiredMixin, TemplateView):
         ip = client_ip(request)
         try:
             if action == "confirm":
-                services.register_confirm_month(actor=user, township=township, month=month, ip=ip)
+                services.register_confirm_month(
+                    actor=user, township=township, month=month, ip=ip,
+                    accept_unrecorded=request.POST.get("accept_unrecorded") == "1",
+                )
                 messages.success(request, _("%(month)s 的考勤已确认并锁定。") % {"month": month.strftime("%Y-%m")})
             else:
                 entries = self.entries_for(action, township, month)

@@ -32,6 +32,7 @@ from attendance.services import (
     register_write,
     tally_differences,
 )
+from cadres.models import AuditEntry
 from tests.factories import CadreFactory, PostingFactory
 
 TODAY = datetime.date(2026, 11, 22)
@@ -318,8 +319,8 @@ def test_it_copies_check_in_evidence_into_unrecorded_days(client, org, users, fr
 # ---------------------------------------------------------------- confirming a month
 
 
-def _post_confirm(client, month: str):
-    return client.post(URL, {"month": month, "action": "confirm"}, follow=True)
+def _post_confirm(client, month: str, **extra):
+    return client.post(URL, {"month": month, "action": "confirm", **extra}, follow=True)
 
 
 def test_it_refuses_to_confirm_the_current_month(client, org, users, freeze):
@@ -338,8 +339,21 @@ def test_it_refuses_to_confirm_with_unrecorded_days_and_lists_them(client, org, 
 
     response = _post_confirm(client, "2026-10")
 
-    assert messages_of(response) == ["还有未记录的考勤,不能确认:李娜(3天)"]
+    assert messages_of(response) == ["还有未记录的考勤:李娜(3天)。请补录,或勾选“其余天数按未记录确认”后再确认。"]
     assert not MonthConfirmation.objects.exists()
+
+
+def test_it_confirms_with_unrecorded_days_when_the_township_accepts_them(client, org, users, freeze):
+    fill(org.c_a1_sec, d(1), d(31), actor=users.township)
+    fill(org.c_a1_mem, d(1), d(28), actor=users.township)
+    client.force_login(users.township)
+
+    _post_confirm(client, "2026-10", accept_unrecorded="1")
+
+    confirmation = MonthConfirmation.objects.get()
+    assert (confirmation.township, confirmation.month) == (org.town_a1, d(1))
+    entry = AuditEntry.objects.get(action="register.confirm_month")
+    assert entry.detail == {"month": "2026-10-01", "unrecorded_days": 3}
 
 
 def test_it_locks_a_confirmed_month(client, org, users, freeze):

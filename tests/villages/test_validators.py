@@ -290,3 +290,11 @@ def test_it_masks_eight_birth_digits_of_an_18_character_id():
     masked = mask_id_number(VALID_ID)
     assert masked == VALID_ID[:6] + "*" * 8 + VALID_ID[-4:]
     assert len(masked) == 18
+
+
+def test_it_refuses_an_id_whose_address_code_stdnum_cannot_place_instead_of_crashing():
+    # stdnum raises KeyError('county') for this address code; the validator must turn it into a message.
+    from cadres.validators import validate_id_number as validate
+
+    with pytest.raises(ValidationError, match="地址码无效"):
+        validate("370106198506150019")
