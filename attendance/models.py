@@ -57,7 +57,12 @@ class AttendanceDay(models.Model):
         verbose_name = _("考勤记录")
         verbose_name_plural = _("考勤记录")
         constraints = [models.UniqueConstraint(fields=["cadre", "day"], name="register_one_row_per_cadre_day")]
-        indexes = [models.Index(fields=["posting", "day"], name="register_posting_day")]
+        indexes = [
+            models.Index(fields=["posting", "day"], name="register_posting_day"),
+            # Absences found by inspections are counted per year for every cadre (evaluation limits, reports):
+            # a small partial index instead of a scan of the year's register.
+            models.Index(fields=["cadre", "day"], condition=models.Q(source="inspection"), name="register_inspection"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.cadre} {self.day} {self.get_status_display()}"
@@ -208,6 +213,12 @@ class CorrectionRequest(models.Model):
         verbose_name = _("考勤更正申请")
         verbose_name_plural = _("考勤更正申请")
         ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # One pending request per cadre and day, also when two arrive at the same moment.
+            models.UniqueConstraint(
+                fields=["cadre", "day"], condition=models.Q(status="pending"), name="correction_one_pending_per_day"
+            ),
+        ]
 
 
 class LeaveKind(models.TextChoices):

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cadres.jurisdiction import scope_of
 from cadres.models import Posting, Role
 from cadres.selectors import policy_for, posting_list
-from villages.models import CompliancePeriod, Policy, Region
+from villages.models import CompliancePeriod, Region
 
 from .models import (
     AttendanceDay,
@@ -303,7 +303,8 @@ FORMULA = {
 
 
 def compliance_figures(
-    *, postings: QuerySet[Posting], ref: datetime.date, as_of: datetime.date | None = None
+    *, postings: QuerySet[Posting], ref: datetime.date, as_of: datetime.date | None = None,
+    policies: dict | None = None,
 ) -> list[CadreFigures]:
     """Figures per cadre for the compliance period containing `ref`, under each cadre's own policy.
 
@@ -313,7 +314,8 @@ def compliance_figures(
     source = postings
     # Oldest first, so that a cadre who moved during the period is named by the place of the latest posting.
     postings = list(postings.select_related("cadre", "village__township").order_by("start_date", "pk"))
-    policies: dict[int, Policy] = {}
+    # Resolved policies per township; a caller computing many chunks passes one dict to share the lookups.
+    policies = {} if policies is None else policies
     figures: dict[int, CadreFigures] = {}
     posting_ids_by_period: dict[tuple[datetime.date, datetime.date], list[int]] = defaultdict(list)
     for posting in postings:

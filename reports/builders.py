@@ -17,7 +17,7 @@ from cadres.selectors import policy_for
 from villages.models import Region, RegionLevel, Village
 from villages.validators import SIGNIFICANT_DIGITS
 
-from .excel import Column, Table, new_workbook, write_list, write_notes, write_table
+from .excel import Column, Table, TableSheet, new_workbook, write_list, write_notes, write_table
 
 ONE_DAY = datetime.timedelta(days=1)
 APPROVER_LEVELS = [RegionLevel.TOWNSHIP, RegionLevel.COUNTY, RegionLevel.CITY]
@@ -29,26 +29,31 @@ def _year_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
 
 
 def _register_counts(*, postings, start: datetime.date, end: datetime.date, as_of: datetime.date, key: str):
-    """Register days per `key` ("posting_id" or "cadre_id") and status between start and end.
+    """Register days per `key` ("posting_id" or "cadre_id") and status between start and end (month-aligned).
 
-    Once the span is over the monthly tallies answer (exact, a few rows per posting); while it runs, the raw
-    register up to `as_of`, as the compliance page does, so approved leave in the future is not counted as
-    the past."""
+    Finished months come from the monthly tallies (exact, a few rows per posting); only a month still running
+    is read from the raw register, up to `as_of` — as the compliance page does, so approved leave in the future
+    is not counted as the past. `postings` is a queryset or a list of ids."""
     counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNT_FIELDS, 0))
-    if as_of >= end:
+    through = min(end, as_of)
+    if through < start:
+        return counts
+    running_from = next_month(through) if next_month(through) - ONE_DAY == through else month_start(through)
+    if running_from > start:
         rows = (
-            MonthlyTally.objects.filter(posting__in=postings, month__gte=month_start(start), month__lte=end)
+            MonthlyTally.objects.filter(posting__in=postings, month__gte=month_start(start), month__lt=running_from)
             .values(key).annotate(**{f"n_{name}": Sum(name) for name in COUNT_FIELDS})
         )
         for row in rows:
-            counts[row[key]].update({name: row[f"n_{name}"] or 0 for name in COUNT_FIELDS})
-        return counts
-    rows = (
-        AttendanceDay.objects.filter(posting__in=postings, day__gte=start, day__lte=min(end, as_of))
-        .values(key, "status").annotate(n=Count("pk"))
-    )
-    for row in rows:
-        counts[row[key]][TALLY_FIELDS[row["status"]]] = row["n"]
+            for name in COUNT_FIELDS:
+                counts[row[key]][name] += row[f"n_{name}"] or 0
+    if running_from <= through:
+        rows = (
+            AttendanceDay.objects.filter(posting__in=postings, day__gte=max(start, running_from), day__lte=through)
+            .values(key, "status").annotate(n=Count("pk"))
+        )
+        for row in rows:
+            counts[row[key]][TALLY_FIELDS[row["status"]]] += row["n"]
     return counts
 
 
@@ -103,118 +108,6 @@ def _month_label(month: datetime.date, as_of: datetime.date, month_end: datetime
     if as_of < month_end:
         label += _("(截至%(m)d月%(d)d日)") % {"m": as_of.month, "d": as_of.day}
     return label
-
-
-def monthly_data(*, region: Region, month: datetime.date, as_of: datetime.date | None = None, progress=None):
-    """Summary buckets and per-cadre rows for a region and month. `as_of` (default today) matters only for
-    the month still running: its figures stop at that day, like the compliance page."""
-    month = month_start(month)
-    month_end = next_month(month) - ONE_DAY
-    as_of = min(as_of or timezone.localdate(), month_end)
-    children, digits = _children(region)
-    buckets = {key: Bucket(label=label, code=code) for key, label, code in children}
-
-    def key_of(code: str) -> str:
-        return code if digits is None else code[:digits]
-
-    in_region = Posting.objects.filter(village__code__startswith=region.prefix)
-    in_month = in_region.overlapping(month, month_end)
-    postings = list(
-        in_month.select_related("cadre", "village__township__parent", "unit")
-        .order_by("village__code", "role", "cadre__name", "start_date")
-    )
-    counts = _register_counts(postings=in_month, start=month, end=month_end, as_of=as_of, key="posting_id")
-    if progress:
-        progress(20)
-    # Compliance at the report's day for the period (normally the quarter) that contains it, computed by the
-    # compliance page's own function over the same postings the page takes (those overlapping the year), so
-    # a cadre who moved village earlier in the quarter brings those days along and the two never disagree.
-    year_start, year_end = _year_bounds(as_of)
-    figures = {
-        f.cadre_id: f
-        for f in compliance_figures(postings=in_region.overlapping(year_start, year_end), ref=as_of, as_of=as_of)
-    }
-    if progress:
-        progress(50)
-    # Absences found by inspections: register days marked absent whose source is an inspection.
-    inspection = dict(
-        AttendanceDay.objects.filter(
-            posting__in=in_month, source=DaySource.INSPECTION, status=DayStatus.ABSENT,
-            day__gte=month, day__lte=as_of,
-        ).values("posting_id").annotate(n=Count("pk")).values_list("posting_id", "n")
-    )
-    policies: dict[int, object] = {}
-    cadre_rows = []
-    for posting in postings:
-        bucket = buckets.get(key_of(posting.village.code))
-        if bucket is None:
-            continue
-        township = posting.village.township
-        policy = policies.get(township.pk) or policies.setdefault(township.pk, policy_for(township))
-        days = _overlap(posting, month, as_of)
-        c = counts.get(posting.pk) or dict.fromkeys(COUNT_FIELDS, 0)
-        present, leave, business = c["present"], c["leave"], c["business"]
-        training, absent = c["training"], c["absent"]
-        recorded = present + leave + business + training + absent
-        counted = present + (business if policy.count_business else 0) + (training if policy.count_training else 0)
-        bucket.villages_covered.add(posting.village_id)
-        bucket.cadres.add(posting.cadre_id)
-        bucket.by_role[posting.role].add(posting.cadre_id)
-        bucket.days_in_post += days
-        bucket.recorded += recorded
-        bucket.counted += counted
-        bucket.leave_days += leave
-        bucket.absent += absent
-        bucket.inspection_absences += inspection.get(posting.pk, 0)
-        fig = figures.get(posting.cadre_id)
-        if fig is None:
-            state = ""
-        elif fig.finished:
-            state = _("达标") if fig.compliant else _("未达标")
-        elif fig.cannot_reach:
-            state = _("已无法达标")
-        elif fig.behind:
-            state = _("进度落后")
-        else:
-            state = _("正常")
-        cadre_rows.append([
-            township.parent.name if township.parent else "", township.name, posting.village.name, posting.cadre.name,
-            posting.get_role_display(), posting.unit.name, days, present, leave, business, training, absent,
-            max(0, days - recorded), counted,
-            fig.counted if fig else None, fig.minimum if fig else None, state,
-        ])
-        # Behind the pace while the period runs; below the minimum once it is over.
-        if fig and (fig.flagged or (fig.finished and not fig.compliant)):
-            bucket.flagged.add(posting.cadre_id)
-
-    # Leave by approving level: submitted in the month, and decided (approved / rejected) in the month, by the
-    # local (Asia/Shanghai) date of the timestamp.
-    leaves = LeaveRequest.objects.filter(village__code__startswith=region.prefix)
-    submitted = leaves.filter(submitted_at__date__gte=month, submitted_at__date__lte=month_end)
-    decided = leaves.filter(decided_at__date__gte=month, decided_at__date__lte=month_end)
-    for qs, state in (
-        (submitted, "submitted"),
-        (decided.filter(status__in=(LeaveStatus.APPROVED, LeaveStatus.RETURNED)), "approved"),
-        (decided.filter(status=LeaveStatus.REJECTED), "rejected"),
-    ):
-        rows = qs.values("village__code", "approver_level").annotate(n=Count("pk"))
-        for row in rows:
-            bucket = buckets.get(key_of(row["village__code"]))
-            if bucket is not None:
-                bucket.leave[(row["approver_level"], state)] += row["n"]
-    # Inspections and work outcomes of the month, grouped like the rows (by village for a township report).
-    level = RegionLevel.TOWNSHIP + 1 if digits is None else region.level + 1
-    for source, attr in (
-        (inspection_totals(region_prefix=region.prefix, start=month, end=as_of, level=level), "inspections"),
-        (outcome_totals(region_prefix=region.prefix, start=month, end=as_of, level=level), "outcomes"),
-    ):
-        for code, values in source.items():
-            bucket = buckets.get(key_of(code))
-            if bucket is not None:
-                setattr(bucket, attr, values)
-    if progress:
-        progress(70)
-    return list(buckets.values()), cadre_rows
 
 
 # Column positions of the monthly summary that the totals row does not simply add up.
@@ -330,18 +223,151 @@ def _notes_monthly(region: Region, month: datetime.date) -> list[str]:
     ]
 
 
+def _chunks(iterable, size: int):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+CHUNK = 2000  # postings per step: memory stays flat whatever the size of the jurisdiction
+
+
 def write_monthly(*, region: Region, month: datetime.date, path, as_of: datetime.date | None = None,
                   progress=None) -> int:
+    """The monthly report of a region. Streams: postings are read in chunks in the order of the detail
+    sheet, each chunk's figures computed (register counts from the monthly tallies, compliance from the
+    page's own function, inspection absences) and written at once, while the summary rows — one per next-level
+    region, a few hundred at most — accumulate and are written last on the first sheet."""
     month = month_start(month)
     month_end = next_month(month) - ONE_DAY
     as_of = min(as_of or timezone.localdate(), month_end)
-    buckets, cadre_rows = monthly_data(region=region, month=month, as_of=as_of, progress=progress)
+    children, digits = _children(region)
+    buckets = {key: Bucket(label=label, code=code) for key, label, code in children}
+
+    def key_of(code: str) -> str:
+        return code if digits is None else code[:digits]
+
     period = _month_label(month, as_of, month_end)
-    rows = []
+    month_label = _("%(y)d年%(m)d月") % {"y": month.year, "m": month.month}
+    wb = new_workbook()
+    summary = TableSheet(
+        wb, _("汇总"), title=_("%(region)s驻村干部%(period)s工作情况统计表") % {"region": region.name, "period": month_label},
+        unit_line=_unit_line(region, period), columns=monthly_columns(),
+    ).begin()
+    detail = TableSheet(
+        wb, _("干部明细"), title=_("%(region)s驻村干部%(period)s考勤明细表") % {"region": region.name, "period": month_label},
+        unit_line=_unit_line(region, period), columns=cadre_columns(), styled=False,
+    ).begin()
+
+    in_region = Posting.objects.filter(village__code__startswith=region.prefix)
+    in_month = in_region.overlapping(month, month_end)
+    total = in_month.count() or 1
+    year_start, year_end = _year_bounds(as_of)
+    policies: dict[int, object] = {}
+    everyone, flagged, by_role = set(), set(), defaultdict(set)
+    ordered = (
+        in_month.select_related("cadre", "village__township__parent", "unit")
+        .order_by("village__code", "role", "cadre__name", "start_date", "pk")
+        .iterator(chunk_size=CHUNK)
+    )
+    done = 0
+    for chunk in _chunks(ordered, CHUNK):
+        ids = [p.pk for p in chunk]
+        counts = _register_counts(postings=ids, start=month, end=month_end, as_of=as_of, key="posting_id")
+        # Compliance at the report's day for the period containing it, by the compliance page's function over
+        # the postings the page takes (the cadres' postings of the year), so the two never disagree.
+        figures = {
+            f.cadre_id: f
+            for f in compliance_figures(
+                postings=in_region.filter(cadre_id__in={p.cadre_id for p in chunk}).overlapping(year_start, year_end),
+                ref=as_of, as_of=as_of, policies=policies,
+            )
+        }
+        # Absences found by inspections: register days marked absent whose source is an inspection.
+        inspection = dict(
+            AttendanceDay.objects.filter(
+                posting_id__in=ids, source=DaySource.INSPECTION, status=DayStatus.ABSENT,
+                day__gte=month, day__lte=as_of,
+            ).values("posting_id").annotate(n=Count("pk")).values_list("posting_id", "n")
+        )
+        for posting in chunk:
+            bucket = buckets.get(key_of(posting.village.code))
+            if bucket is None:
+                continue
+            township = posting.village.township
+            policy = policies.get(township.pk) or policies.setdefault(township.pk, policy_for(township))
+            days = _overlap(posting, month, as_of)
+            c = counts.get(posting.pk) or dict.fromkeys(COUNT_FIELDS, 0)
+            present, leave, business = c["present"], c["leave"], c["business"]
+            training, absent = c["training"], c["absent"]
+            recorded = present + leave + business + training + absent
+            counted = present + (business if policy.count_business else 0) + (training if policy.count_training else 0)
+            bucket.villages_covered.add(posting.village_id)
+            bucket.cadres.add(posting.cadre_id)
+            bucket.by_role[posting.role].add(posting.cadre_id)
+            bucket.days_in_post += days
+            bucket.recorded += recorded
+            bucket.counted += counted
+            bucket.leave_days += leave
+            bucket.absent += absent
+            bucket.inspection_absences += inspection.get(posting.pk, 0)
+            fig = figures.get(posting.cadre_id)
+            if fig is None:
+                state = ""
+            elif fig.finished:
+                state = _("达标") if fig.compliant else _("未达标")
+            elif fig.cannot_reach:
+                state = _("已无法达标")
+            elif fig.behind:
+                state = _("进度落后")
+            else:
+                state = _("正常")
+            detail.add([
+                township.parent.name if township.parent else "", township.name, posting.village.name,
+                posting.cadre.name, posting.get_role_display(), posting.unit.name, days, present, leave, business,
+                training, absent, max(0, days - recorded), counted,
+                fig.counted if fig else None, fig.minimum if fig else None, state,
+            ])
+            # Behind the pace while the period runs; below the minimum once it is over.
+            if fig and (fig.flagged or (fig.finished and not fig.compliant)):
+                bucket.flagged.add(posting.cadre_id)
+        done += len(chunk)
+        if progress:
+            progress(5 + 75 * done // total)
+
+    # Leave by approving level: submitted in the month, and decided (approved / rejected) in the month, by the
+    # local (Asia/Shanghai) date of the timestamp.
+    leaves = LeaveRequest.objects.filter(village__code__startswith=region.prefix)
+    submitted = leaves.filter(submitted_at__date__gte=month, submitted_at__date__lte=month_end)
+    decided = leaves.filter(decided_at__date__gte=month, decided_at__date__lte=month_end)
+    for qs, state in (
+        (submitted, "submitted"),
+        (decided.filter(status__in=(LeaveStatus.APPROVED, LeaveStatus.RETURNED)), "approved"),
+        (decided.filter(status=LeaveStatus.REJECTED), "rejected"),
+    ):
+        for row in qs.values("village__code", "approver_level").annotate(n=Count("pk")):
+            bucket = buckets.get(key_of(row["village__code"]))
+            if bucket is not None:
+                bucket.leave[(row["approver_level"], state)] += row["n"]
+    # Inspections and work outcomes of the month, grouped like the rows (by village for a township report).
+    level = RegionLevel.TOWNSHIP + 1 if digits is None else region.level + 1
+    for source, attr in (
+        (inspection_totals(region_prefix=region.prefix, start=month, end=as_of, level=level), "inspections"),
+        (outcome_totals(region_prefix=region.prefix, start=month, end=as_of, level=level), "outcomes"),
+    ):
+        for code, values in source.items():
+            bucket = buckets.get(key_of(code))
+            if bucket is not None:
+                setattr(bucket, attr, values)
+
     totals = defaultdict(int)
     # The totals row counts people once: a cadre moved between townships this month sits in two rows.
-    everyone, flagged, by_role = set(), set(), defaultdict(set)
-    for b in buckets:
+    for b in buckets.values():
         n = len(b.cadres)
         everyone |= b.cadres
         flagged |= b.flagged
@@ -350,7 +376,7 @@ def write_monthly(*, region: Region, month: datetime.date, path, as_of: datetime
         totals["days"] += b.days_in_post
         totals["recorded"] += b.recorded
         totals["counted"] += b.counted
-        rows.append([
+        summary.add([
             b.label, len(b.villages_covered), n, len(b.by_role[PostingRole.FIRST_SECRETARY]),
             len(b.by_role[PostingRole.TEAM_LEADER]), len(b.by_role[PostingRole.MEMBER]), b.days_in_post, b.recorded,
             # Ratios are stored unrounded; the cell's number format shows one decimal (Excel rounds half up,
@@ -366,11 +392,7 @@ def write_monthly(*, region: Region, month: datetime.date, path, as_of: datetime
             b.outcomes.get("practical_matters", 0), float(b.outcomes.get("funds_yuan", 0) or 0),
             b.outcomes.get("major_events", 0),
         ])
-    wb = new_workbook()
-    title = _("%(region)s驻村干部%(period)s工作情况统计表") % {
-        "region": region.name, "period": _("%(y)d年%(m)d月") % {"y": month.year, "m": month.month}}
-    write_table(wb, _("汇总"), Table(
-        title=title, unit_line=_unit_line(region, period), columns=monthly_columns(), rows=rows,
+    summary.finish(
         totals_override={
             M_CADRES: len(everyone),
             M_FIRST_SECRETARY: len(by_role[PostingRole.FIRST_SECRETARY]),
@@ -384,15 +406,13 @@ def write_monthly(*, region: Region, month: datetime.date, path, as_of: datetime
             .get("", {}).get("inspections", 0),
         },
         notes=[_("注:进度落后、完整率等计算方法见“说明”页。")],
-    ))
+    )
+    rows = detail.finish()
     if progress:
-        progress(80)
-    write_list(wb, _("干部明细"), _("%(region)s驻村干部%(period)s考勤明细表") % {
-        "region": region.name, "period": _("%(y)d年%(m)d月") % {"y": month.year, "m": month.month}},
-        _unit_line(region, period), cadre_columns(), cadre_rows)
+        progress(90)
     write_notes(wb, _("说明"), _notes_monthly(region, month))
     wb.save(path)
-    return len(cadre_rows)
+    return rows
 
 
 # ---------------------------------------------------------------- annual

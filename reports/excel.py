@@ -69,95 +69,135 @@ def _cell(ws, value, *, font=None, fill=None, border=BORDER, alignment=None, num
     return cell
 
 
-def write_table(wb: Workbook, sheet_title: str, table: Table, *, on_row=None) -> int:
-    """Write one table on a new sheet; returns the number of data rows. `on_row(n)` is called every 500
-    rows so a task can report progress."""
-    ws = wb.create_sheet(title=sheet_title[:31])
-    ncols = len(table.columns)
-    last = get_column_letter(ncols)
+class TableSheet:
+    """One table on its own sheet, written as it comes: `begin()` writes the title, unit line and two-level
+    header; `add(row)` streams data rows; `finish()` writes the totals row and notes. Several TableSheets of
+    one write-only workbook may be filled in any order (each streams to its own temporary file), so a
+    summary can be completed after the detail rows that feed it.
 
-    def merge(ref: str) -> None:
+    Large lists (`styled=False`) write plain values — a styled cell object per value would dominate the
+    cost — and print with grid lines instead of per-cell borders; small tables get bordered cells."""
+
+    def __init__(self, wb: Workbook, sheet_title: str, *, title: str, unit_line: str, columns: list[Column],
+                 styled: bool = True, totals_label: str = "合计"):
+        self.ws = wb.create_sheet(title=sheet_title[:31])
+        self.title, self.unit_line, self.columns = title, unit_line, columns
+        self.styled, self.totals_label = styled, totals_label
+        self.count = 0
+        self.totals = [0] * len(columns)
+        self._summed = [j for j, c in enumerate(columns) if c.total]
+        # Columns whose numbers need a cell object for their format ("0" is what General shows anyway).
+        self._formatted = {j: c.number_format for j, c in enumerate(columns) if c.number_format not in (None, "0")}
+
+    def _merge(self, ref: str) -> None:
         # A one-cell "merge" (a one-column table) is invalid OOXML that Excel offers to repair.
         if ":" in ref and ref.split(":")[0] != ref.split(":")[1]:
-            ws.merged_cells.add(ref)
+            self.ws.merged_cells.add(ref)
 
-    for index, column in enumerate(table.columns, start=1):
-        ws.column_dimensions[get_column_letter(index)].width = column.width
-    # Layout must be set before rows are streamed.
-    ws.freeze_panes = "B5"
-    ws.print_title_rows = "1:4"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
+    def begin(self) -> "TableSheet":
+        ws, columns = self.ws, self.columns
+        ncols = len(columns)
+        last = get_column_letter(ncols)
+        for index, column in enumerate(columns, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = column.width
+        # Layout must be set before rows are streamed.
+        ws.freeze_panes = "B5"
+        ws.print_title_rows = "1:4"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        if not self.styled:
+            ws.print_options.gridLines = True
 
-    ws.append([_cell(ws, table.title, font=Font(bold=True, size=16), border=None, alignment=CENTER)])
-    merge(f"A1:{last}1")
-    ws.append([_cell(ws, table.unit_line, border=None, alignment=Alignment(horizontal="left"))])
-    merge(f"A2:{last}2")
+        ws.append([_cell(ws, self.title, font=Font(bold=True, size=16), border=None, alignment=CENTER)])
+        self._merge(f"A1:{last}1")
+        ws.append([_cell(ws, self.unit_line, border=None, alignment=Alignment(horizontal="left"))])
+        self._merge(f"A2:{last}2")
 
-    # Two header rows: a group label spans its columns; a column without a group spans both rows.
-    upper, lower = [], []
-    index = 0
-    bold = Font(bold=True)
-    while index < ncols:
-        column = table.columns[index]
-        if not column.group:
-            upper.append(_cell(ws, column.label, font=bold, fill=HEADER_FILL, alignment=CENTER))
-            lower.append(_cell(ws, None, fill=HEADER_FILL))
-            merge(f"{get_column_letter(index + 1)}3:{get_column_letter(index + 1)}4")
-            index += 1
-            continue
-        end = index
-        while end + 1 < ncols and table.columns[end + 1].group == column.group:
-            end += 1
-        for j in range(index, end + 1):
-            upper.append(_cell(ws, column.group if j == index else None, font=bold, fill=HEADER_FILL,
-                               alignment=CENTER))
-            lower.append(_cell(ws, table.columns[j].label, font=bold, fill=HEADER_FILL, alignment=CENTER))
-        if end > index:
-            merge(f"{get_column_letter(index + 1)}3:{get_column_letter(end + 1)}3")
-        index = end + 1
-    ws.append(upper)
-    ws.append(lower)
+        # Two header rows: a group label spans its columns; a column without a group spans both rows.
+        upper, lower = [], []
+        index = 0
+        bold = Font(bold=True)
+        while index < ncols:
+            column = columns[index]
+            if not column.group:
+                upper.append(_cell(ws, column.label, font=bold, fill=HEADER_FILL, alignment=CENTER))
+                lower.append(_cell(ws, None, fill=HEADER_FILL))
+                self._merge(f"{get_column_letter(index + 1)}3:{get_column_letter(index + 1)}4")
+                index += 1
+                continue
+            end = index
+            while end + 1 < ncols and columns[end + 1].group == column.group:
+                end += 1
+            for j in range(index, end + 1):
+                upper.append(_cell(ws, column.group if j == index else None, font=bold, fill=HEADER_FILL,
+                                   alignment=CENTER))
+                lower.append(_cell(ws, columns[j].label, font=bold, fill=HEADER_FILL, alignment=CENTER))
+            if end > index:
+                self._merge(f"{get_column_letter(index + 1)}3:{get_column_letter(end + 1)}3")
+            index = end + 1
+        ws.append(upper)
+        ws.append(lower)
+        return self
 
-    totals = [0] * ncols
-    count = 0
-    for row in table.rows:
-        cells = []
-        for j, value in enumerate(row):
-            column = table.columns[j]
-            if column.total and isinstance(value, int | float):
+    def add(self, row: Sequence) -> None:
+        ws, totals = self.ws, self.totals
+        for j in self._summed:
+            value = row[j]
+            if isinstance(value, int | float):
                 totals[j] += value
-            cells.append(_cell(ws, value, number_format=column.number_format))
-        ws.append(cells)
-        count += 1
-        if on_row is not None and count % 500 == 0:
-            on_row(count)
-
-    total_cells = []
-    for j, column in enumerate(table.columns):
-        if j == 0:
-            value = table.totals_label
-        elif j in table.totals_override:
-            value = table.totals_override[j]
-        elif column.total:
-            value = totals[j]
+        if self.styled:
+            ws.append([_cell(ws, value, number_format=self.columns[j].number_format) for j, value in enumerate(row)])
         else:
-            value = None
-        total_cells.append(_cell(ws, value, font=bold, fill=TOTAL_FILL, number_format=column.number_format))
-    ws.append(total_cells)
+            out = list(row)
+            for j, value in enumerate(out):
+                if value.__class__ is str:
+                    if value and value[0] in FORMULA_PREFIXES:
+                        out[j] = _cell(ws, value, border=None)
+                elif j in self._formatted and value is not None:
+                    out[j] = _cell(ws, value, border=None, number_format=self._formatted[j])
+            ws.append(out)
+        self.count += 1
 
-    if table.notes:
-        ws.append([])
-        row_number = 4 + count + 2
-        for note in table.notes:
-            row_number += 1
-            ws.append([_cell(ws, note, border=None, alignment=Alignment(wrap_text=True, vertical="top"))])
-            merge(f"A{row_number}:{last}{row_number}")
-    return count
+    def finish(self, *, totals_override: dict[int, object] | None = None, notes: list[str] | None = None) -> int:
+        ws, override = self.ws, totals_override or {}
+        bold = Font(bold=True)
+        total_cells = []
+        for j, column in enumerate(self.columns):
+            if j == 0:
+                value = self.totals_label
+            elif j in override:
+                value = override[j]
+            elif column.total:
+                value = self.totals[j]
+            else:
+                value = None
+            total_cells.append(_cell(ws, value, font=bold, fill=TOTAL_FILL, number_format=column.number_format))
+        ws.append(total_cells)
+        if notes:
+            ws.append([])
+            last = get_column_letter(len(self.columns))
+            row_number = 4 + self.count + 2
+            for note in notes:
+                row_number += 1
+                ws.append([_cell(ws, note, border=None, alignment=Alignment(wrap_text=True, vertical="top"))])
+                self._merge(f"A{row_number}:{last}{row_number}")
+        return self.count
+
+
+def write_table(wb: Workbook, sheet_title: str, table: Table, *, on_row=None, styled: bool = True) -> int:
+    """Write one whole table on a new sheet; returns the number of data rows. `on_row(n)` is called every
+    500 rows so a task can report progress."""
+    sheet = TableSheet(wb, sheet_title, title=table.title, unit_line=table.unit_line, columns=table.columns,
+                       styled=styled, totals_label=table.totals_label).begin()
+    for row in table.rows:
+        sheet.add(row)
+        if on_row is not None and sheet.count % 500 == 0:
+            on_row(sheet.count)
+    return sheet.finish(totals_override=table.totals_override, notes=table.notes)
 
 
 def write_list(wb: Workbook, sheet_title: str, title: str, unit_line: str, columns: list[Column],
@@ -166,7 +206,7 @@ def write_list(wb: Workbook, sheet_title: str, title: str, unit_line: str, colum
     return write_table(
         wb, sheet_title,
         Table(title=title, unit_line=unit_line, columns=columns, rows=rows, notes=notes or []),
-        on_row=on_row,
+        on_row=on_row, styled=False,
     )
 
 

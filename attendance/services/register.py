@@ -261,10 +261,14 @@ def correction_request(
         raise ValidationError({"new_status": _("更正后的状态与现状态相同。")})
     if CorrectionRequest.objects.filter(cadre=cadre, day=day, status=CorrectionStatus.PENDING).exists():
         raise ValidationError(_("这一天已有待审批的更正申请。"))
-    correction = CorrectionRequest.objects.create(
-        cadre=cadre, day=day, township=township, county=township.parent, old_status=old_status,
-        new_status=new_status, reason=reason.strip(), requested_by=actor,
-    )
+    try:
+        with transaction.atomic():
+            correction = CorrectionRequest.objects.create(
+                cadre=cadre, day=day, township=township, county=township.parent, old_status=old_status,
+                new_status=new_status, reason=reason.strip(), requested_by=actor,
+            )
+    except IntegrityError as exc:  # the same request arriving twice at once: the database keeps one
+        raise ValidationError(_("这一天已有待审批的更正申请。")) from exc
     audit_record(actor=actor, action="register.correction_request", obj=correction, region_code=township.code, ip=ip)
     from ..notifications import notify_region_users
 
