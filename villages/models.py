@@ -305,11 +305,16 @@ class Policy(models.Model):
 
 
     def leave_routes(self) -> list["LeaveRoute"]:
-        """The leave routing table, shortest range first; a policy without rows of its own uses the defaults."""
+        """The leave routing table, shortest range first. A policy row without routing rows of its own (one
+        created in the admin, say) inherits the table of the nearest policy above it, then the defaults."""
         if self.pk:
             rows = list(self.routes.all())
             if rows:
                 return sorted(rows, key=lambda r: (r.max_days is None, r.max_days or 0))
+            for node in self.region.ancestors()[1:]:
+                above = Policy.objects.filter(region=node).first()
+                if above is not None and above.routes.exists():
+                    return above.leave_routes()
         return [LeaveRoute(policy=self if self.pk else None, **row) for row in DEFAULT_LEAVE_ROUTES]
 
     def counted_statuses(self) -> set[str]:

@@ -307,3 +307,17 @@ def test_it_shows_the_defaults_to_an_admin_without_a_region(client, users):
     r = client.get(DETAIL)
     assert r.status_code == 200 and r.context["source"] == "default"
     assert client.get(EDIT).status_code == 403  # an admin edits the policy of their own region only
+
+
+def test_it_inherits_the_city_routing_when_a_county_row_has_none_of_its_own(org):
+    from decimal import Decimal
+
+    from villages.models import LeaveRoute, Policy, RegionLevel
+
+    city = Policy.objects.create(region=org.city)
+    LeaveRoute.objects.create(policy=city, max_days=Decimal("2"), approver_level=RegionLevel.TOWNSHIP)
+    LeaveRoute.objects.create(policy=city, max_days=None, approver_level=RegionLevel.COUNTY,
+                              filing_levels=[RegionLevel.CITY])
+    county = Policy.objects.create(region=org.county_a, min_days=60)  # e.g. created in the admin
+    assert [(r.max_days, r.approver_level) for r in county.leave_routes()] == [
+        (Decimal("2"), RegionLevel.TOWNSHIP), (None, RegionLevel.COUNTY)]
