@@ -63,10 +63,15 @@ def nav_items(user, path: str) -> list[dict]:
             if name == "attendance:checkin" and not checkin_enabled_for(user):
                 continue  # self check-in is optional and off unless the jurisdiction enables it
             url = reverse(name)
-            active = path == url if url == "/" else path.startswith(url)
-            items.append({"url": url, "label": label, "active": active})
+            items.append({"url": url, "label": label, "active": False})
         if user.is_staff and title == SECTIONS[-1][0]:
-            items.append({"url": reverse("admin:index"), "label": _("系统管理"), "active": path.startswith("/admin/")})
+            items.append({"url": reverse("admin:index"), "label": _("系统管理"), "active": False})
         if items:
             sections.append({"label": title, "items": items})
+    # The one entry whose address is the longest prefix of the current path is active (/reports/ and
+    # /reports/dashboard/ are both prefixes of the dashboard's path; only the dashboard is).
+    candidates = [item for section in sections for item in section["items"]
+                  if (item["url"] == "/" and path == "/") or (item["url"] != "/" and path.startswith(item["url"]))]
+    if candidates:
+        max(candidates, key=lambda item: len(item["url"]))["active"] = True
     return sections
