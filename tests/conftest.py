@@ -34,10 +34,22 @@ def _ci_services(django_db_setup, django_db_blocker):
         pytest.exit(f"CI=true but Redis at {url} is unreachable: {exc}", returncode=1)
 
 
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
 def pytest_collection_modifyitems(config, items):
     on_ci = os.environ.get("CI", "").lower() == "true"
     db_url = os.environ.get("DATABASE_URL", "")
     for item in items:
+        # Every transactional test restores the migrated reference data (village categories, the report
+        # schedule, content types) from the serialized copy. Mixing serialized and plain transactional tests
+        # breaks: a plain flush re-creates content types under new ids that the next restore then collides with.
+        if _is_transactional(item) and "django_db_serialized_rollback" not in item.fixturenames:
+            item.fixturenames.append("django_db_serialized_rollback")
         if "postgres" in item.keywords and not on_ci and not db_url.startswith(("postgres", "postgresql")):
             item.add_marker(pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); CI always runs it"))
 
