@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cadres.jurisdiction import scope_of
 from cadres.models import Posting, Role
-from cadres.selectors import policy_for, posting_list
+from cadres.selectors import policies_for, policy_for, posting_list
 from villages.models import CompliancePeriod, Region
 
 from .models import (
@@ -314,8 +314,11 @@ def compliance_figures(
     source = postings
     # Oldest first, so that a cadre who moved during the period is named by the place of the latest posting.
     postings = list(postings.select_related("cadre", "village__township").order_by("start_date", "pk"))
-    # Resolved policies per township; a caller computing many chunks passes one dict to share the lookups.
+    # Resolved policies per township (one query for all of them); a caller computing many chunks passes one
+    # dict to share the lookups.
     policies = {} if policies is None else policies
+    missing = {p.village.township for p in postings if p.village.township_id not in policies}
+    policies.update(policies_for(missing))
     figures: dict[int, CadreFigures] = {}
     posting_ids_by_period: dict[tuple[datetime.date, datetime.date], list[int]] = defaultdict(list)
     for posting in postings:

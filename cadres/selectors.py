@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from villages.models import Policy, Region, RegionLevel, Village
 from villages.selectors import village_list
+from villages.validators import code_prefix
 
 from .jurisdiction import can_manage, org_level, scope_of
 from .models import (
@@ -84,6 +85,27 @@ def policy_for(region: Region | None) -> Policy:
     return Policy(region=region)
 
 
+def policies_for(townships) -> dict[int, Policy]:
+    """policy_for() of many townships in one query: {township id: Policy}. Ancestors are found by their
+    division codes (a township's county is its first 6 digits padded with zeros, and so on), so no parent
+    rows need loading and the number of queries does not grow with the number of townships."""
+    townships = {t.pk: t for t in townships}
+    if not townships:
+        return {}
+    chains = {}
+    codes = set()
+    for pk, township in townships.items():
+        chain = [code_prefix(township.code, level).ljust(12, "0") for level in (4, 3, 2, 1) if level <= township.level]
+        chains[pk] = chain
+        codes.update(chain)
+    found = {p.region.code: p for p in Policy.objects.filter(region__code__in=codes).select_related("region")}
+    result = {}
+    for pk, chain in chains.items():
+        policy = next((found[code] for code in chain if code in found), None)
+        result[pk] = policy if policy is not None else Policy(region=townships[pk])
+    return result
+
+
 @dataclass
 class Team:
     """驻村工作队: the postings of one village in one round, with composition warnings (never blocking)."""
@@ -147,13 +169,12 @@ def villages_with_team_warnings(*, user, limit: int | None = None) -> list[tuple
         counts.setdefault(row["village_id"], {})[row["role"]] = row["n"]
     if not counts:
         return []
-    policies: dict[int, Policy] = {}
+    chosen = list(villages.filter(pk__in=counts.keys()).order_by("code"))
+    policies = policies_for({v.township for v in chosen})
     result = []
-    for village in villages.filter(pk__in=counts.keys()).order_by("code"):
+    for village in chosen:
         by_role = counts[village.pk]
-        policy = policies.get(village.township_id)
-        if policy is None:
-            policy = policies[village.township_id] = policy_for(village.township)
+        policy = policies[village.township_id]
         fake = [Posting(role=role, status=PostingStatus.IN_POST) for role, n in by_role.items() for _i in range(n)]
         is_priority = any(c.is_priority for c in village.categories.all())
         warnings = team_warnings(village=village, postings=fake, policy=policy, is_priority=is_priority)
