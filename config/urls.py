@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from cadres.views import HomeView
 from cadres.views_audit import AuditListView
 
-from .views import healthz
+from .views import healthz, ping
 
 admin.site.site_header = _("驻村干部管理系统")
 admin.site.site_title = _("驻村干部管理系统")
@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    path("ping/", ping, name="ping"),
     path("audit/", AuditListView.as_view(), name="audit_list"),
     path("admin/", admin.site.urls),
     path("", include("villages.urls")),

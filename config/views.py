@@ -3,7 +3,7 @@ import time
 
 from django.conf import settings
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
 
@@ -34,3 +34,9 @@ def healthz(request):
         checks["broker"] = "in-process (no REDIS_URL)"
     checks["ms"] = round((time.perf_counter() - started) * 1000, 1)
     return JsonResponse({"status": "ok" if ok else "error", **checks}, status=200 if ok else 503)
+
+
+def ping(request):
+    """The benchmark's baseline (bench/run.py, throughput): the cheapest answer Django gives through the whole
+    middleware stack, without the database, so the rate of a real view can be read as a share of it."""
+    return HttpResponse("ok", content_type="text/plain")

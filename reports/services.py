@@ -4,6 +4,7 @@ import datetime
 import logging
 import os
 import tempfile
+import time
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
@@ -147,6 +148,11 @@ def _claim(report_id: int) -> bool:
 
 def _progress(report_id: int, percent: int) -> None:
     Report.objects.filter(pk=report_id).update(progress=min(99, max(1, percent)))
+    # Test hook, for tests/security/test_worker_kill.py only: a worker started with this variable pauses at each
+    # step of a build, long enough to be killed in the middle of one. Never set outside that test.
+    delay = os.environ.get("ZHUCUN_REPORT_TEST_DELAY")
+    if delay:
+        time.sleep(float(delay))
 
 
 def report_build(*, report_id: int, as_of: datetime.date | None = None, will_retry: bool = False) -> Report | None:
