@@ -49,3 +49,8 @@ messages: install
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# The province-scale benchmark (docs/benchmarks.md): generates or reuses the data on DATABASE_URL (PostgreSQL)
+# and <name>_small, measures, writes bench/results/latest.json. CADRES=6000 is the quick run.
+bench: install
+	$(PY) -m bench.run $(if $(CADRES),--cadres $(CADRES))
