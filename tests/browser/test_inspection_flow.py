@@ -7,8 +7,6 @@ inspection date is a week before the real date (the live server runs on the real
 step are left in test-artifacts/ (gitignored).
 """
 import datetime
-import os
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -16,41 +14,12 @@ from django.urls import reverse
 from attendance.models import AttendanceDay, DaySource, DayStatus, Inspection
 from tests.factories import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from .conftest import ARTIFACTS
 
 # Transactional: the live server thread must see the fixture rows. serialized_rollback restores the rows
 # that migrations seed (village categories) for any transactional test that runs after this one.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
-
-@pytest.fixture
-def page():
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(10_000)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
 
 
 def shot(page, name: str) -> None:
