@@ -20,9 +20,9 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture
-def page():
-    """A fresh Chinese-locale desktop page; downloads accepted. Database connections the test body opened
-    while Playwright's event loop ran are closed afterwards, so the test database can be dropped."""
+def browser():
+    """Headless Chromium; database connections the test body opened while Playwright's event loop ran are
+    closed afterwards, so the test database can be dropped."""
     if not Path(CHROMIUM).exists():
         message = f"{CHROMIUM} is missing: apt-get install -y chromium"
         if os.environ.get("CI", "").lower() == "true":
@@ -32,12 +32,20 @@ def page():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True)
-        context.set_default_timeout(10_000)
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            yield context.new_page()
+            yield chromium
         finally:
-            context.close()
-            browser.close()
+            chromium.close()
             connections.close_all()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh Chinese-locale desktop page; downloads accepted."""
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    context.set_default_timeout(15_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()

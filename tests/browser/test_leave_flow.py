@@ -6,8 +6,6 @@ Real dates (nothing frozen: the live server runs in another thread): both leaves
 after, inside the open-ended fixture postings. Screenshots go to test-artifacts/leave_flow_*.png.
 """
 import datetime
-import os
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -15,38 +13,13 @@ from django.utils import timezone
 from attendance.models import AttendanceDay, LeaveRequest, LeaveStatus
 from tests.factories import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from .conftest import ARTIFACTS
 
 # Transactional: the live server thread must see the fixture rows; serialized_rollback restores the rows
 # that migrations seed (village categories) for the transactional tests that run after this one.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def login(browser, live_server, username: str):

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from attendance.models import AttendanceDay, MonthConfirmation
 from attendance.services import month_days, month_start, tally_differences
-from tests.browser.test_leave_flow import ARTIFACTS, browser, login  # noqa: F401  (the fixture is used by name)
+from tests.browser.conftest import ARTIFACTS
+from tests.browser.test_leave_flow import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

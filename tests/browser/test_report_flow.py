@@ -7,12 +7,9 @@ Celery is eager in tests, so the build runs when the request commits; the detail
 Screenshots go to test-artifacts/ (gitignored).
 """
 import datetime
-import os
-from pathlib import Path
 
 import openpyxl
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from attendance.models import DaySource, DayStatus
@@ -21,51 +18,13 @@ from cadres.models import AuditEntry
 from reports.models import Report, ReportStatus
 from tests.factories import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+from .conftest import ARTIFACTS
 
 # Transactional: the live server thread must see the fixture rows. serialized_rollback restores the rows that
 # migrations seed (village categories, the beat schedule) for any transactional test that runs after this one.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-@pytest.fixture
-def page():
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900},
-                                      accept_downloads=True)
-        context.set_default_timeout(15_000)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-            browser.close()
-
-
-@pytest.fixture(autouse=True)
-def _close_playwright_side_connections(page):
-    """While Playwright's sync API is active, an asyncio loop runs in this thread, so Django's per-context
-    connection registry (asgiref Local) hands the test body a second database connection. Close it before
-    Playwright stops, or PostgreSQL refuses to drop the test database ("being accessed by other users")."""
-    yield
-    connections.close_all()
 
 
 def shot(page, name: str) -> None:

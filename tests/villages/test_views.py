@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from cadres.models import AuditEntry
 from tests import factories as f
+from tests.helpers import assert_error_next_to, names
 from villages.models import DispatchingUnit, RegionLevel, Village, VillageCategory
 
 # --- helpers ---------------------------------------------------------------------------------------------
@@ -43,24 +44,6 @@ def post_as(client, user, url, data):
     return client.post(url, data)
 
 
-def field_block(html: str, name: str) -> str:
-    """The HTML of one form field's wrapper (label, widget, help, errors), cut at the next field's wrapper."""
-    for chunk in html.split('<div class="field')[1:]:
-        if f'name="{name}"' in chunk:
-            return chunk.split("</div>")[0]
-    raise AssertionError(f"no field {name} in the page")
-
-
-def assert_error_next_to(response, field: str, message: str) -> None:
-    assert response.status_code == 200
-    assert response.context["form"].errors[field] == [message]
-    html = response.content.decode()
-    assert message in field_block(html, field)
-    assert html.count(message) == 1
-
-
-def names(object_list) -> list[str]:
-    return [obj.name for obj in object_list]
 
 
 # --- access ----------------------------------------------------------------------------------------------
