@@ -4,63 +4,29 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from attendance.models import AttendanceDay, DaySource, DayStatus, LeaveRequest, LeaveStatus, MonthlyTally
-from attendance.selectors import FORMULA, compliance_figures, period_bounds
-from attendance.selectors_management import inspection_totals, outcome_totals
-from attendance.services.register import TALLY_FIELDS, month_start, next_month
+from attendance.models import LeaveRequest, LeaveStatus
+from attendance.selectors import FORMULA, period_bounds
+from attendance.selectors_management import inspection_totals
+from attendance.services.register import month_start, next_month
 from cadres.models import AwardRecord, Evaluation, Posting, PostingRole, PostingStatus
-from cadres.selectors import policy_for
+from cadres.selectors import policies_for, policy_for
 from villages.models import Region, RegionLevel, Village
 from villages.validators import SIGNIFICANT_DIGITS
 
-from .excel import Column, Table, TableSheet, new_workbook, write_list, write_notes, write_table
+from . import figures
+from .excel import Column, TableSheet, new_workbook, write_list, write_notes
 
 ONE_DAY = datetime.timedelta(days=1)
 APPROVER_LEVELS = [RegionLevel.TOWNSHIP, RegionLevel.COUNTY, RegionLevel.CITY]
-COUNT_FIELDS = tuple(TALLY_FIELDS.values())  # present, leave, business, training, absent
 
 
 def _year_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
     return datetime.date(day.year, 1, 1), datetime.date(day.year, 12, 31)
-
-
-def _register_counts(*, postings, start: datetime.date, end: datetime.date, as_of: datetime.date, key: str):
-    """Register days per `key` ("posting_id" or "cadre_id") and status between start and end (month-aligned).
-
-    Finished months come from the monthly tallies (exact, a few rows per posting); only a month still running
-    is read from the raw register, up to `as_of` — as the compliance page does, so approved leave in the future
-    is not counted as the past. `postings` is a queryset or a list of ids."""
-    counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNT_FIELDS, 0))
-    through = min(end, as_of)
-    if through < start:
-        return counts
-    running_from = next_month(through) if next_month(through) - ONE_DAY == through else month_start(through)
-    if running_from > start:
-        rows = (
-            MonthlyTally.objects.filter(posting__in=postings, month__gte=month_start(start), month__lt=running_from)
-            .values(key).annotate(**{f"n_{name}": Sum(name) for name in COUNT_FIELDS})
-        )
-        for row in rows:
-            for name in COUNT_FIELDS:
-                counts[row[key]][name] += row[f"n_{name}"] or 0
-    if running_from <= through:
-        rows = (
-            AttendanceDay.objects.filter(posting__in=postings, day__gte=max(start, running_from), day__lte=through)
-            .values(key, "status").annotate(n=Count("pk"))
-        )
-        for row in rows:
-            counts[row[key]][TALLY_FIELDS[row["status"]]] += row["n"]
-    return counts
-
-
-def _overlap(posting: Posting, start: datetime.date, end: datetime.date) -> int:
-    first = max(posting.start_date, start)
-    last = min(posting.end_date or end, end)
-    return max(0, (last - first).days + 1)
 
 
 @dataclass
@@ -82,6 +48,18 @@ class Bucket:
     inspections: dict = field(default_factory=dict)  # inspections, villages, findings, absent (督查)
     outcomes: dict = field(default_factory=dict)  # diary outcome sums (民情日记)
     leave: dict = field(default_factory=lambda: defaultdict(int))  # (level, state) → n
+    closed: bool = False
+    n_villages: int = 0
+    n_cadres: int = 0
+    n_by_role: dict = field(default_factory=dict)
+    n_flagged: int = 0
+
+    def close(self) -> None:
+        """Count the sets of people and villages and drop them: a bucket's postings are consecutive."""
+        self.n_villages, self.n_cadres, self.n_flagged = len(self.villages_covered), len(self.cadres), len(self.flagged)
+        self.n_by_role = {role: len(ids) for role, ids in self.by_role.items()}
+        self.villages_covered, self.cadres, self.flagged, self.by_role = set(), set(), set(), defaultdict(set)
+        self.closed = True
 
 
 def _children(region: Region) -> tuple[list[tuple[str, str, str]], int | None]:
@@ -171,17 +149,23 @@ def cadre_columns() -> list[Column]:
     ]
 
 
-def _policy_notes(region: Region) -> list[str]:
-    """Every policy that applies somewhere in the region (a county may override the city's), with its values
-    and the townships it applies to when there is more than one."""
+def _townships(region: Region) -> list[Region]:
     if region.level >= RegionLevel.TOWNSHIP:
-        townships = [region]
-    else:
-        townships = list(Region.objects.filter(level=RegionLevel.TOWNSHIP, code__startswith=region.prefix)
-                         .order_by("code"))
+        return [region]
+    return list(Region.objects.filter(level=RegionLevel.TOWNSHIP, code__startswith=region.prefix).order_by("code"))
+
+
+def _policy_notes(region: Region, townships: list[Region] | None = None, policies: dict | None = None) -> list[str]:
+    """Every policy that applies somewhere in the region (a county may override the city's), with its values
+    and the townships it applies to when there is more than one. The townships' policies are resolved in one
+    query (policies_for), not one per township."""
+    if townships is None:
+        townships = _townships(region)
+    if policies is None:
+        policies = policies_for(townships or [region])
     applied: dict[object, tuple] = {}
     for township in townships or [region]:
-        policy = policy_for(township)
+        policy = policies.get(township.pk) or policy_for(township)
         key = policy.pk or "default"
         applied.setdefault(key, (policy, []))[1].append(township.name)
     lines = []
@@ -200,7 +184,7 @@ def _policy_notes(region: Region) -> list[str]:
     return lines
 
 
-def _notes_monthly(region: Region, month: datetime.date) -> list[str]:
+def _notes_monthly(region: Region, month: datetime.date, townships=None, policies=None) -> list[str]:
     return [
         _("说明:"),
         _("1. 覆盖村数:本月有干部在岗的村数。在岗干部:本月至少有一天处于派驻期内的干部,按其本月派驻职务计;"
@@ -219,38 +203,52 @@ def _notes_monthly(region: Region, month: datetime.date) -> list[str]:
         _("11. 督查次数:本月到访本行村庄的督查(含暗访)次数,一次督查到访多个单位的在各行分别计入、合计行计一次;"
           "发现不在岗:督查记录为不在岗的人次。"),
         _("12. 工作成效取自驻村干部本月填写的民情日记:走访农户、化解矛盾纠纷、办实事件数、协调资金和重大事项报告件数之和。"),
-        *_policy_notes(region),
+        *_policy_notes(region, townships, policies),
     ]
 
 
-def _chunks(iterable, size: int):
-    chunk = []
-    for item in iterable:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+CHUNK = 2000  # rows between two progress reports
 
 
-CHUNK = 2000  # postings per step: memory stays flat whatever the size of the jurisdiction
+def _state_labels() -> dict[str, str]:
+    return {"compliant": _("达标"), "not_compliant": _("未达标"), "cannot_reach": _("已无法达标"),
+            "behind": _("进度落后"), "on_track": _("正常")}
+
+
+def monthly_compliance(*, region: Region, month_postings, as_of: datetime.date, policies: dict) -> dict[int, int]:
+    """The compliance column of the monthly report for every cadre in post in the month: the figures of the
+    period containing `as_of`, over the cadre's postings of the year in the region (what the compliance page
+    takes), packed per cadre as one int — counted | minimum << 16 | state << 32 | flagged << 40 — so the
+    province's 60,000 cadres cost a few megabytes. One streamed query."""
+    year_start, year_end = _year_bounds(as_of)
+    postings = (Posting.objects.filter(village__code__startswith=region.prefix).overlapping(year_start, year_end)
+                .filter(cadre_id__in=month_postings.values("cadre_id")))
+    windows = figures.Windows()
+    figures.register_windows(windows, kinds={p.min_days_period for p in policies.values()}, ref=as_of, as_of=as_of)
+    rows = figures.posting_facts(postings=postings, windows=windows, order_by="p.cadre_id, p.start_date, p.id")
+    states = {state: i for i, state in enumerate(_state_labels())}
+    packed = {}
+    for group in figures.by_cadre(rows):
+        fig = figures.cadre_figures(group, ref=as_of, as_of=as_of, policies=policies, windows=windows)
+        if fig is not None:
+            # Behind the pace while the period runs; below the minimum once it is over.
+            flagged = fig.flagged or (fig.finished and not fig.compliant)
+            packed[fig.cadre_id] = fig.counted | fig.minimum << 16 | states[fig.state] << 32 | flagged << 40
+    return packed
 
 
 def write_monthly(*, region: Region, month: datetime.date, path, as_of: datetime.date | None = None,
                   progress=None) -> int:
-    """The monthly report of a region. Streams: postings are read in chunks in the order of the detail
-    sheet, each chunk's figures computed (register counts from the monthly tallies, compliance from the
-    page's own function, inspection absences) and written at once, while the summary rows — one per next-level
-    region, a few hundred at most — accumulate and are written last on the first sheet."""
+    """The monthly report of a region. Streams: the postings of the month are read in the order of the detail
+    sheet with their register counts aggregated in the database (monthly tallies; the raw register only for a
+    month still running), each row written at once, while the summary rows — one per next-level region, a few
+    hundred at most — accumulate and are written last on the first sheet. Compliance comes first, one packed
+    int per cadre (monthly_compliance). The number of queries does not depend on the number of postings."""
     month = month_start(month)
     month_end = next_month(month) - ONE_DAY
     as_of = min(as_of or timezone.localdate(), month_end)
     children, digits = _children(region)
     buckets = {key: Bucket(label=label, code=code) for key, label, code in children}
-
-    def key_of(code: str) -> str:
-        return code if digits is None else code[:digits]
 
     period = _month_label(month, as_of, month_end)
     month_label = _("%(y)d年%(m)d月") % {"y": month.year, "m": month.month}
@@ -267,78 +265,74 @@ def write_monthly(*, region: Region, month: datetime.date, path, as_of: datetime
     in_region = Posting.objects.filter(village__code__startswith=region.prefix)
     in_month = in_region.overlapping(month, month_end)
     total = in_month.count() or 1
-    year_start, year_end = _year_bounds(as_of)
-    policies: dict[int, object] = {}
-    everyone, flagged, by_role = set(), set(), defaultdict(set)
-    ordered = (
-        in_month.select_related("cadre", "village__township__parent", "unit")
-        .order_by("village__code", "role", "cadre__name", "start_date", "pk")
-        .iterator(chunk_size=CHUNK)
+    townships = _townships(region)
+    policies = policies_for(townships)
+    packed = monthly_compliance(region=region, month_postings=in_month, as_of=as_of, policies=policies)
+    # Absences found by inspections: register days marked absent whose source is an inspection (a few hundred).
+    inspection = figures.inspection_absences(postings=in_month, start=month, end=as_of, key="posting_id")
+    windows = figures.Windows()
+    windows.add(month, as_of)  # the month up to as_of (nothing when the month has not begun)
+    rows = figures.posting_facts(
+        postings=in_month, windows=windows,
+        order_by=", ".join(f"{alias}.{connection.ops.quote_name(name)}" for alias, name in (
+            ("v", "code"), ("p", "role"), ("c", "name"), ("p", "start_date"), ("p", "id"))),
     )
+    # Labels once, not per row.
+    role_labels = {value: str(label) for value, label in PostingRole.choices}
+    state_labels = [str(label) for label in _state_labels().values()]
+    count_business = {pk: p.count_business for pk, p in policies.items()}
+    count_training = {pk: p.count_training for pk, p in policies.items()}
+    def key_of(code: str) -> str:
+        return code if digits is None else code[:digits]
+
+    bucket, bucket_key = None, None
     done = 0
-    for chunk in _chunks(ordered, CHUNK):
-        ids = [p.pk for p in chunk]
-        counts = _register_counts(postings=ids, start=month, end=month_end, as_of=as_of, key="posting_id")
-        # Compliance at the report's day for the period containing it, by the compliance page's function over
-        # the postings the page takes (the cadres' postings of the year), so the two never disagree.
-        figures = {
-            f.cadre_id: f
-            for f in compliance_figures(
-                postings=in_region.filter(cadre_id__in={p.cadre_id for p in chunk}).overlapping(year_start, year_end),
-                ref=as_of, as_of=as_of, policies=policies,
-            )
-        }
-        # Absences found by inspections: register days marked absent whose source is an inspection.
-        inspection = dict(
-            AttendanceDay.objects.filter(
-                posting_id__in=ids, source=DaySource.INSPECTION, status=DayStatus.ABSENT,
-                day__gte=month, day__lte=as_of,
-            ).values("posting_id").annotate(n=Count("pk")).values_list("posting_id", "n")
-        )
-        for posting in chunk:
-            bucket = buckets.get(key_of(posting.village.code))
-            if bucket is None:
-                continue
-            township = posting.village.township
-            policy = policies.get(township.pk) or policies.setdefault(township.pk, policy_for(township))
-            days = _overlap(posting, month, as_of)
-            c = counts.get(posting.pk) or dict.fromkeys(COUNT_FIELDS, 0)
-            present, leave, business = c["present"], c["leave"], c["business"]
-            training, absent = c["training"], c["absent"]
-            recorded = present + leave + business + training + absent
-            counted = present + (business if policy.count_business else 0) + (training if policy.count_training else 0)
-            bucket.villages_covered.add(posting.village_id)
-            bucket.cadres.add(posting.cadre_id)
-            bucket.by_role[posting.role].add(posting.cadre_id)
-            bucket.days_in_post += days
-            bucket.recorded += recorded
-            bucket.counted += counted
-            bucket.leave_days += leave
-            bucket.absent += absent
-            bucket.inspection_absences += inspection.get(posting.pk, 0)
-            fig = figures.get(posting.cadre_id)
-            if fig is None:
-                state = ""
-            elif fig.finished:
-                state = _("达标") if fig.compliant else _("未达标")
-            elif fig.cannot_reach:
-                state = _("已无法达标")
-            elif fig.behind:
-                state = _("进度落后")
-            else:
-                state = _("正常")
-            detail.add([
-                township.parent.name if township.parent else "", township.name, posting.village.name,
-                posting.cadre.name, posting.get_role_display(), posting.unit.name, days, present, leave, business,
-                training, absent, max(0, days - recorded), counted,
-                fig.counted if fig else None, fig.minimum if fig else None, state,
-            ])
-            # Behind the pace while the period runs; below the minimum once it is over.
-            if fig and (fig.flagged or (fig.finished and not fig.compliant)):
-                bucket.flagged.add(posting.cadre_id)
-        done += len(chunk)
-        if progress:
+    for posting in rows:
+        # Rows come in village-code order, so each summary row's postings are consecutive: its sets of people
+        # are counted and dropped when the next row begins.
+        key = key_of(posting.village_code)
+        if key != bucket_key:
+            if bucket is not None:
+                bucket.close()
+            bucket_key, bucket = key, buckets.get(key)
+            if bucket is not None and bucket.closed:
+                raise RuntimeError(f"postings of {key} are not consecutive")  # the ORDER BY guarantees it
+        done += 1
+        if progress and done % CHUNK == 0:
             progress(5 + 75 * done // total)
+        if bucket is None:
+            continue
+        days = figures.overlap(posting.start_date, posting.end_date, month, as_of)
+        present, leave, business, training, absent = posting.counts[0]
+        recorded = present + leave + business + training + absent
+        counted = present + (business if count_business[posting.township_id] else 0) + (
+            training if count_training[posting.township_id] else 0)
+        bucket.villages_covered.add(posting.village_id)
+        bucket.cadres.add(posting.cadre_id)
+        bucket.by_role[posting.role].add(posting.cadre_id)
+        bucket.days_in_post += days
+        bucket.recorded += recorded
+        bucket.counted += counted
+        bucket.leave_days += leave
+        bucket.absent += absent
+        bucket.inspection_absences += inspection.get(posting.pk, 0)
+        fig = packed.get(posting.cadre_id)
+        if fig is None:
+            fig_counted = fig_minimum = None
+            state = ""
+        else:
+            fig_counted, fig_minimum, state = fig & 0xFFFF, fig >> 16 & 0xFFFF, state_labels[fig >> 32 & 0xFF]
+            if fig >> 40:
+                bucket.flagged.add(posting.cadre_id)
+        detail.add([
+            posting.county, posting.township, posting.village, posting.name, role_labels.get(posting.role, posting.role),
+            posting.unit, days, present, leave, business, training, absent, max(0, days - recorded), counted,
+            fig_counted, fig_minimum, state,
+        ])
+    if bucket is not None:
+        bucket.close()
+    if progress:
+        progress(80)
 
     # Leave by approving level: submitted in the month, and decided (approved / rejected) in the month, by the
     # local (Asia/Shanghai) date of the timestamp.
@@ -358,7 +352,8 @@ def write_monthly(*, region: Region, month: datetime.date, path, as_of: datetime
     level = RegionLevel.TOWNSHIP + 1 if digits is None else region.level + 1
     for source, attr in (
         (inspection_totals(region_prefix=region.prefix, start=month, end=as_of, level=level), "inspections"),
-        (outcome_totals(region_prefix=region.prefix, start=month, end=as_of, level=level), "outcomes"),
+        (figures.outcome_sums(region_prefix=region.prefix, start=month, end=as_of, digits=SIGNIFICANT_DIGITS[level]),
+         "outcomes"),
     ):
         for code, values in source.items():
             bucket = buckets.get(key_of(code))
@@ -366,23 +361,19 @@ def write_monthly(*, region: Region, month: datetime.date, path, as_of: datetime
                 setattr(bucket, attr, values)
 
     totals = defaultdict(int)
-    # The totals row counts people once: a cadre moved between townships this month sits in two rows.
     for b in buckets.values():
-        n = len(b.cadres)
-        everyone |= b.cadres
-        flagged |= b.flagged
-        for role, ids in b.by_role.items():
-            by_role[role] |= ids
+        n = b.n_cadres
         totals["days"] += b.days_in_post
         totals["recorded"] += b.recorded
         totals["counted"] += b.counted
         summary.add([
-            b.label, len(b.villages_covered), n, len(b.by_role[PostingRole.FIRST_SECRETARY]),
-            len(b.by_role[PostingRole.TEAM_LEADER]), len(b.by_role[PostingRole.MEMBER]), b.days_in_post, b.recorded,
+            b.label, b.n_villages, n, b.n_by_role.get(PostingRole.FIRST_SECRETARY, 0),
+            b.n_by_role.get(PostingRole.TEAM_LEADER, 0), b.n_by_role.get(PostingRole.MEMBER, 0), b.days_in_post,
+            b.recorded,
             # Ratios are stored unrounded; the cell's number format shows one decimal (Excel rounds half up,
             # where Python's round() would round half to even).
             (b.recorded / b.days_in_post) if b.days_in_post else None, b.counted,
-            (b.counted / n) if n else None, len(b.flagged),
+            (b.counted / n) if n else None, b.n_flagged,
             *[b.leave[(lvl, "submitted")] for lvl in APPROVER_LEVELS],
             *[b.leave[(lvl, "approved")] for lvl in APPROVER_LEVELS],
             *[b.leave[(lvl, "rejected")] for lvl in APPROVER_LEVELS],
@@ -392,15 +383,22 @@ def write_monthly(*, region: Region, month: datetime.date, path, as_of: datetime
             b.outcomes.get("practical_matters", 0), float(b.outcomes.get("funds_yuan", 0) or 0),
             b.outcomes.get("major_events", 0),
         ])
+    # The totals row counts people once: a cadre moved between townships this month sits in two rows. Every
+    # posting of the region falls in one row, so these are the region's distinct cadres of the month.
+    people = in_month.aggregate(
+        everyone=Count("cadre_id", distinct=True),
+        **{f"role_{role}": Count("cadre_id", distinct=True, filter=Q(role=role)) for role in PostingRole.values},
+    )
+    flagged = sum(1 for fig in packed.values() if fig >> 40)
     summary.finish(
         totals_override={
-            M_CADRES: len(everyone),
-            M_FIRST_SECRETARY: len(by_role[PostingRole.FIRST_SECRETARY]),
-            M_TEAM_LEADER: len(by_role[PostingRole.TEAM_LEADER]),
-            M_MEMBER: len(by_role[PostingRole.MEMBER]),
+            M_CADRES: people["everyone"],
+            M_FIRST_SECRETARY: people[f"role_{PostingRole.FIRST_SECRETARY}"],
+            M_TEAM_LEADER: people[f"role_{PostingRole.TEAM_LEADER}"],
+            M_MEMBER: people[f"role_{PostingRole.MEMBER}"],
             M_COMPLETENESS: (totals["recorded"] / totals["days"]) if totals["days"] else None,
-            M_AVERAGE: (totals["counted"] / len(everyone)) if everyone else None,
-            M_FLAGGED: len(flagged),
+            M_AVERAGE: (totals["counted"] / people["everyone"]) if people["everyone"] else None,
+            M_FLAGGED: flagged,
             # An inspection visiting villages of two rows counts once in each row but once in the total.
             M_INSPECTIONS: inspection_totals(region_prefix=region.prefix, start=month, end=as_of, level=None)
             .get("", {}).get("inspections", 0),
@@ -410,7 +408,7 @@ def write_monthly(*, region: Region, month: datetime.date, path, as_of: datetime
     rows = detail.finish()
     if progress:
         progress(90)
-    write_notes(wb, _("说明"), _notes_monthly(region, month))
+    write_notes(wb, _("说明"), _notes_monthly(region, month, townships, policies))
     wb.save(path)
     return rows
 
@@ -471,76 +469,87 @@ def annual_summary_columns() -> list[Column]:
 NOT_STARTED = "—"  # a quarter that has not begun (or a cadre not in post during it)
 
 
-def annual_data(*, region: Region, year: int, as_of: datetime.date, progress=None):
-    """One row per cadre posted in the region during the year: the four quarters (counted days, pro-rated
-    minimum, verdict) from the compliance page's function, and the year's totals up to `as_of`."""
+def annual_rows(*, region: Region, year: int, as_of: datetime.date, policies: dict, progress=None):
+    """One row per cadre posted in the region during the year, streamed in the order of the sheet (village
+    of the cadre's latest posting, name): the four quarters (counted days, pro-rated minimum, verdict) by the
+    compliance page's formula (reports.figures.cadre_figures over the postings overlapping each quarter), and
+    the year's totals up to `as_of`. Yields (village code of the latest posting, row). All register counts come
+    from one aggregate query over the monthly tallies (and the running month's raw register)."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     year_so_far = min(end, max(as_of, start))
     base = Posting.objects.filter(village__code__startswith=region.prefix).overlapping(start, end)
-    postings = list(base.select_related("cadre", "village__township__parent", "unit"))
-    quarters = []
+    windows = figures.Windows()
+    kinds = {p.min_days_period for p in policies.values()}
+    quarters = []  # (first day, last day, as_of of the quarter) of the quarters begun by as_of
     for q in range(4):
         ref = datetime.date(year, q * 3 + 1, 1)
-        if ref > as_of:
-            quarters.append({})
-            continue
         q_start, q_end = period_bounds("quarter", ref)
-        quarters.append({f.cadre_id: f for f in compliance_figures(
-            postings=base.overlapping(q_start, q_end), ref=ref, as_of=min(as_of, q_end))})
-        if progress:
-            progress(10 + 15 * (q + 1))
-    # Annual totals: the monthly roll-ups once the year is over; the register up to `as_of` while it runs.
-    totals = _register_counts(postings=base, start=start, end=end, as_of=as_of, key="cadre_id")
+        quarters.append((q_start, q_end, min(as_of, q_end)) if ref <= as_of else None)
+        if ref <= as_of:
+            figures.register_windows(windows, kinds=kinds, ref=ref, as_of=min(as_of, q_end))
+    year_window = windows.add(start, min(end, as_of))
     leave_counts = {
-        row["cadre_id"]: row for row in LeaveRequest.objects.filter(
+        cadre_id: (n, late) for cadre_id, n, late in LeaveRequest.objects.filter(
             posting__in=base, start_date__lte=year_so_far, end_date__gte=start,
             status__in=(LeaveStatus.APPROVED, LeaveStatus.RETURNED))
-        .values("cadre_id").annotate(n=Count("pk"), late=Sum("late_days"))
+        .values("cadre_id").annotate(n=Count("pk"), late=Sum("late_days")).values_list("cadre_id", "n", "late")
+        .order_by()
     }
-    inspections = dict(
-        AttendanceDay.objects.filter(
-            posting__in=base, source=DaySource.INSPECTION, status=DayStatus.ABSENT,
-            day__gte=start, day__lte=year_so_far,
-        ).values("cadre_id").annotate(n=Count("pk")).values_list("cadre_id", "n")
-    )
-    grades = dict(
-        Evaluation.objects.filter(cadre__in=base.values("cadre_id"), year=year).values_list("cadre_id", "grade")
-    )
-    grade_labels = dict(Evaluation._meta.get_field("grade").choices)
+    inspections = figures.inspection_absences(postings=base, start=start, end=year_so_far, key="cadre_id")
+    kind_labels = {value: str(label) for value, label in AwardRecord._meta.get_field("kind").choices}
     awards: dict[int, list[str]] = defaultdict(list)
     discipline: dict[int, list[str]] = defaultdict(list)
-    for record in AwardRecord.objects.filter(cadre__in=base.values("cadre_id"), date__year=year).order_by("date"):
-        (awards if record.is_award else discipline)[record.cadre_id].append(record.get_kind_display())
-    by_cadre: dict[int, list[Posting]] = defaultdict(list)
-    for posting in postings:
-        by_cadre[posting.cadre_id].append(posting)
-    # The latest posting of the year names a cadre's row (as on the compliance page); never ranked by days.
-    latest = sorted(
-        (max(group, key=lambda p: p.start_date) for group in by_cadre.values()),
-        key=lambda p: (p.village.code, p.cadre.name, p.cadre_id),
+    for cadre_id, kind, is_award in (
+        (r.cadre_id, r.kind, r.is_award)
+        for r in AwardRecord.objects.filter(cadre__in=base.values("cadre_id"), date__year=year).order_by("date")
+    ):
+        (awards if is_award else discipline)[cadre_id].append(kind_labels.get(kind, kind))
+    grade_labels = {value: str(label) for value, label in Evaluation._meta.get_field("grade").choices}
+    q = connection.ops.quote_name
+    evaluation = (
+        f"e.{q(Evaluation._meta.get_field('grade').column)}",
+        f" LEFT JOIN {q(Evaluation._meta.db_table)} e ON e.{q(Evaluation._meta.get_field('cadre').column)}"
+        f" = p.{q(Posting._meta.get_field('cadre').column)} AND e.{q(Evaluation._meta.get_field('year').column)} = %s",
+        [year],
     )
-    cadre_rows = []
-    for posting in latest:
+    # The latest posting of the year names a cadre's row (as on the compliance page); rows in the order of its
+    # village code, then the name (code-point order, as Python sorts), never by days.
+    collate = ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+    latest = "PARTITION BY p.{c} ORDER BY p.{s} DESC, p.{i} DESC".format(
+        c=q("cadre_id"), s=q("start_date"), i=q("id"))
+    order_by = (
+        f"FIRST_VALUE(v.{q('code')}) OVER ({latest}), c.{q('name')}{collate}, p.{q('cadre_id')}, "
+        f"p.{q('start_date')}, p.{q('id')}"
+    )
+    rows = figures.posting_facts(postings=base, windows=windows, order_by=order_by, extra=[evaluation])
+    yes, no, running = _("是"), _("否"), _("进行中")
+    for group in figures.by_cadre(rows):
+        posting = max(group, key=lambda p: p.start_date)
         cadre_id = posting.cadre_id
-        township = posting.village.township
-        row = [township.parent.name if township.parent else "", township.name, posting.village.name,
-               posting.cadre.name, posting.unit.name]
-        for q in range(4):
-            fig = quarters[q].get(cadre_id)
+        row = [posting.county, posting.township, posting.village, posting.name, posting.unit]
+        for bounds in quarters:
+            fig = None
+            if bounds is not None:
+                q_start, q_end, q_as_of = bounds
+                in_quarter = [p for p in group if p.start_date <= q_end and (p.end_date is None or p.end_date >= q_start)]
+                if in_quarter:
+                    fig = figures.cadre_figures(in_quarter, ref=q_start, as_of=q_as_of, policies=policies,
+                                                windows=windows)
             if fig is None:
                 row += [None, None, NOT_STARTED]
             else:
-                verdict = (_("是") if fig.compliant else _("否")) if fig.finished else _("进行中")
-                row += [fig.counted, fig.minimum, verdict]
-        t = totals.get(cadre_id) or dict.fromkeys(COUNT_FIELDS, 0)
-        lc = leave_counts.get(cadre_id, {})
-        row += [sum(_overlap(p, start, year_so_far) for p in by_cadre[cadre_id]),
-                t["present"], t["leave"], t["business"], t["training"], t["absent"],
-                lc.get("n") or 0, lc.get("late") or 0, inspections.get(cadre_id, 0),
-                str(grade_labels.get(grades.get(cadre_id), "")) if cadre_id in grades else "",
+                row += [fig.counted, fig.minimum, (yes if fig.compliant else no) if fig.finished else running]
+        totals = [0, 0, 0, 0, 0]
+        for p in group:
+            for k, n in enumerate(p.counts[year_window]):
+                totals[k] += n
+        n, late = leave_counts.get(cadre_id, (0, 0))
+        grade = group[0].extra[0]
+        row += [sum(figures.overlap(p.start_date, p.end_date, start, year_so_far) for p in group), *totals,
+                n or 0, late or 0, inspections.get(cadre_id, 0),
+                grade_labels.get(grade, "") if grade is not None else "",
                 "、".join(awards.get(cadre_id, [])), "、".join(discipline.get(cadre_id, []))]
-        cadre_rows.append((posting, row, quarters))
-    return cadre_rows
+        yield posting.village_code, row
 
 
 def unit_rows(*, region: Region, year: int, as_of: datetime.date) -> list[list]:
@@ -577,19 +586,29 @@ A_PRESENT, A_LEAVE, A_ABSENT = A_QUARTERS + 12 + 1, A_QUARTERS + 12 + 2, A_QUART
 
 
 def write_annual(*, region: Region, year: int, as_of: datetime.date, path, progress=None) -> int:
-    cadre_rows = annual_data(region=region, year=year, as_of=as_of, progress=progress)
     period = _("%(y)d年度") % {"y": year}
     if as_of < datetime.date(year, 12, 31):
         period += _("(截至%(m)d月%(d)d日)") % {"m": as_of.month, "d": as_of.day}
     children, digits = _children(region)
-    summary = {key: [label, set()] + [0] * 11 for key, label, _code in children}
+    summary = {key: [label, 0] + [0] * 11 for key, label, _code in children}
+    townships = _townships(region)
+    policies = policies_for(townships)
     yes, no = _("是"), _("否")
-    for posting, row, _quarters in cadre_rows:
-        key = posting.village.code if digits is None else posting.village.code[:digits]
-        s = summary.get(key)
+    wb = new_workbook()
+    title = _("%(region)s驻村干部%(period)s考勤与管理情况统计表") % {"region": region.name, "period": _("%(y)d年度") % {"y": year}}
+    # The summary is the first sheet but is filled last, from the streamed detail rows.
+    summary_sheet = TableSheet(wb, _("汇总"), title=title, unit_line=_unit_line(region, period),
+                               columns=annual_summary_columns()).begin()
+    detail = TableSheet(
+        wb, _("干部明细"), title=_("%(region)s驻村干部%(y)d年度考勤明细表") % {"region": region.name, "y": year},
+        unit_line=_unit_line(region, period), columns=annual_cadre_columns(), styled=False,
+    ).begin()
+    for code, row in annual_rows(region=region, year=year, as_of=as_of, policies=policies, progress=progress):
+        detail.add(row)
+        s = summary.get(code if digits is None else code[:digits])
         if s is None:
             continue
-        s[1].add(posting.cadre_id)
+        s[1] += 1  # one row per cadre
         for q in range(4):
             verdict = row[A_QUARTERS + q * 3 + 2]
             if verdict == yes:
@@ -599,16 +618,14 @@ def write_annual(*, region: Region, year: int, as_of: datetime.date, path, progr
         s[10] += row[A_PRESENT]
         s[11] += row[A_LEAVE]
         s[12] += row[A_ABSENT]
-    summary_rows = [[s[0], len(s[1]), *s[2:]] for s in summary.values()]
-    wb = new_workbook()
-    title = _("%(region)s驻村干部%(period)s考勤与管理情况统计表") % {"region": region.name, "period": _("%(y)d年度") % {"y": year}}
-    write_table(wb, _("汇总"), Table(title=title, unit_line=_unit_line(region, period),
-                                    columns=annual_summary_columns(), rows=summary_rows,
-                                    notes=[_("注:计算方法见“说明”页。")]))
+        if progress and detail.count % CHUNK == 0:
+            progress(min(75, 10 + detail.count // 1000))
+    for s in summary.values():
+        summary_sheet.add(s)
+    summary_sheet.finish(notes=[_("注:计算方法见“说明”页。")])
+    rows = detail.finish()
     if progress:
         progress(80)
-    write_list(wb, _("干部明细"), _("%(region)s驻村干部%(y)d年度考勤明细表") % {"region": region.name, "y": year},
-               _unit_line(region, period), annual_cadre_columns(), (row for _p, row, _q in cadre_rows))
     write_list(wb, _("派驻单位"), _("%(region)s派驻单位%(y)d年度选派情况统计表") % {"region": region.name, "y": year},
                _unit_line(region, period), unit_columns(), unit_rows(region=region, year=year, as_of=as_of))
     write_notes(wb, _("说明"), [
@@ -621,7 +638,7 @@ def write_annual(*, region: Region, year: int, as_of: datetime.date, path, progr
         _("4. 汇总页:每名干部计入其本年最后一次派驻所在的单位;达标、未达标人数不含进行中和未在岗的季度。"),
         _("5. 派驻单位:派出人次为本年有交集的派驻记录数;年末在岗为年末(年度未结束的,统计日)在岗的人次;"
           "召回为本年召回的人次;平均替补用时(天)= 替补干部到岗日期 − 被召回干部离岗日期。"),
-        *_policy_notes(region),
+        *_policy_notes(region, townships, policies),
     ])
     wb.save(path)
-    return len(cadre_rows)
+    return rows

@@ -3,11 +3,14 @@ merged title, reporting-unit and period line, two-level header, data rows, total
 header, column widths, number formats, print setup (A4 landscape, fit to width, header rows repeated) and
 notes. Workbooks are write-only (streamed): rows are written as they come, so memory stays flat however many
 rows a province has."""
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell._writer import write_cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, IllegalCharacterError
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -51,6 +54,88 @@ def new_workbook() -> Workbook:
     return Workbook(write_only=True)
 
 
+def _escape(text: str) -> str:
+    # What openpyxl's cell writer does to a string (ElementTree's text escaping, the 32,767-character limit,
+    # the refusal of control characters, xml:space="preserve" for surrounding blanks), as XML text.
+    text = text[:32767]
+    if ILLEGAL_CHARACTERS_RE.search(text):
+        raise IllegalCharacterError(f"{text} cannot be used in worksheets.")
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    stripped = text.strip()
+    if stripped and stripped != text:
+        return '<is><t xml:space="preserve">' + text + "</t></is>"
+    return "<is><t>" + text + "</t></is>"
+
+
+def _stream_rows(ws):
+    """The row stream of a write-only sheet, as openpyxl's own (WriteOnlyWorksheet._write_rows), except that a
+    `_Plain` row is written as ready-made XML: one string per row instead of a cell object and an element per
+    value, which is what makes openpyxl slow on a province's 60,000-row lists (several times the cost of
+    computing the figures). Anything else (header, totals, styled cells) goes through openpyxl as before.
+    Relies on openpyxl 3.1's write-only internals (requirements.lock pins it); tests/reports/test_excel.py
+    reads both kinds of rows back."""
+    writer = ws._writer
+    xf = writer.xf.send(True)
+    out = xf._file  # the text stream under the <sheetData> element
+    with xf.element("sheetData"):
+        row_idx = 1
+        try:
+            while True:
+                row = yield
+                if row.__class__ is _Plain:
+                    row.write(out, xf, ws, row_idx)
+                else:
+                    writer.write_row(xf, ws._values_to_row(row, row_idx), row_idx)
+                row_idx += 1
+        except GeneratorExit:
+            pass
+    writer.xf.send(None)
+
+
+BIG = 10**15
+
+
+class _Plain(list):
+    """A row of plain values (str, int, float, None) for the fast path of _stream_rows; any other value, and
+    text that must be neutralised, is written through an openpyxl cell in its place."""
+
+    __slots__ = ("sheet",)
+
+    def write(self, out, xf, ws, row_idx: int) -> None:
+        sheet = self.sheet
+        letters, formatted = sheet._letters, sheet._formatted
+        r = str(row_idx)
+        parts = ['<row r="', r, '">']
+        for j, value in enumerate(self):
+            if value is None:
+                continue
+            cls = value.__class__
+            if cls is str and not (value and value[0] in FORMULA_PREFIXES):
+                if value:
+                    parts.append(f'<c r="{letters[j]}{r}" t="inlineStr">{_escape(value)}</c>')
+                else:
+                    parts.append(f'<c r="{letters[j]}{r}" t="inlineStr"/>')
+            elif j not in formatted and (
+                (cls is int and -BIG < value < BIG) or (cls is float and math.isfinite(value))
+            ):
+                # openpyxl writes numbers as "%.16g", which is str() for an int of fewer than 16 digits.
+                parts.append(f'<c r="{letters[j]}{r}" t="n"><v>{value if cls is int else "%.16g" % value}</v></c>')  # noqa: UP031
+            else:
+                # Neutralised text, formatted numbers and other types: through an openpyxl cell, in place.
+                out("".join(parts))
+                parts = []
+                cell = _cell(ws, value, border=None, number_format=None if cls is str else formatted.get(j))
+                cell.column, cell.row = j + 1, row_idx
+                write_cell(xf, ws, cell, cell.has_style)
+        parts.append("</row>")
+        out("".join(parts))
+
+
 def _cell(ws, value, *, font=None, fill=None, border=BORDER, alignment=None, number_format=None):
     cell = WriteOnlyCell(ws, value=value)
     if neutralise(value):
@@ -88,6 +173,7 @@ class TableSheet:
         self._summed = [j for j, c in enumerate(columns) if c.total]
         # Columns whose numbers need a cell object for their format ("0" is what General shows anyway).
         self._formatted = {j: c.number_format for j, c in enumerate(columns) if c.number_format not in (None, "0")}
+        self._letters = [get_column_letter(j + 1) for j in range(len(columns))]
 
     def _merge(self, ref: str) -> None:
         # A one-cell "merge" (a one-column table) is invalid OOXML that Excel offers to repair.
@@ -111,6 +197,10 @@ class TableSheet:
         ws.print_options.horizontalCentered = True
         if not self.styled:
             ws.print_options.gridLines = True
+            # Layout is complete: open the sheet's stream with the fast path for plain rows.
+            ws._get_writer()
+            ws._rows = _stream_rows(ws)
+            next(ws._rows)
 
         ws.append([_cell(ws, self.title, font=Font(bold=True, size=16), border=None, alignment=CENTER)])
         self._merge(f"A1:{last}1")
@@ -152,14 +242,9 @@ class TableSheet:
         if self.styled:
             ws.append([_cell(ws, value, number_format=self.columns[j].number_format) for j, value in enumerate(row)])
         else:
-            out = list(row)
-            for j, value in enumerate(out):
-                if value.__class__ is str:
-                    if value and value[0] in FORMULA_PREFIXES:
-                        out[j] = _cell(ws, value, border=None)
-                elif j in self._formatted and value is not None:
-                    out[j] = _cell(ws, value, border=None, number_format=self._formatted[j])
-            ws.append(out)
+            plain = _Plain(row)
+            plain.sheet = self
+            ws.append(plain)
         self.count += 1
 
     def finish(self, *, totals_override: dict[int, object] | None = None, notes: list[str] | None = None) -> int:

@@ -142,3 +142,21 @@ def test_it_writes_a_notes_sheet_through_the_neutralising_cells(tmp_path):
     ws = load(path)["说明"]
     assert ws["A1"].value == "说明:"
     assert (ws["A2"].value, ws["A2"].data_type, ws["A2"].quotePrefix) == ("=1+1 不是公式", "s", True)
+
+
+def test_it_writes_plain_list_rows_that_read_back_exactly(tmp_path):
+    # Large lists take the fast path (ready-made XML per row): escaping, blanks, numbers, neutralised text and
+    # formatted columns must read back as openpyxl's own cells would.
+    wb = new_workbook()
+    columns = [Column("名称"), Column("数", number_format="0", total=True), Column("率", number_format="0.0%")]
+    rows = [["a&b <c> d", 3, 0.25], ["  两端空白 ", None, 1 / 3], ["=SUM(A1)", 12345678, None], ["", -7, 0.5]]
+    assert write_list(wb, "明细", "标题", "单位", columns, iter(rows)) == 4
+    wb.save(tmp_path / "l.xlsx")
+    ws = load(tmp_path / "l.xlsx")["明细"]
+    assert values(ws, 5) == ["a&b <c> d", 3, 0.25]
+    assert values(ws, 6) == ["  两端空白 ", None, 1 / 3]
+    assert values(ws, 7) == ["=SUM(A1)", 12345678, None]
+    assert (ws["A7"].data_type, ws["A7"].quotePrefix) == ("s", True)
+    assert ws["C5"].number_format == "0.0%"
+    assert values(ws, 8)[1:] == [-7, 0.5]
+    assert values(ws, 9) == ["合计", 12345674, None]
