@@ -111,14 +111,19 @@ class GridRow:
 
 def register_grid(*, township: Region, month: datetime.date) -> list[GridRow]:
     """The township's month: one row per posting in force during the month, one cell per day with the
-    register status, whether the day is inside the posting, and any evidence (check-in, import)."""
+    register status, whether the day is inside the posting, and any evidence (check-in, import).
+
+    A cell is a dict: day, in_post, status, source, flagged, note, evidence (an EvidenceDay or None). The
+    register rows are read as tuples, not model instances: a month is ~1,500 of them."""
     month = month_start(month)
     days = month_days(month)
     postings = list(postings_in_township_month(township=township, month=month))
     cadre_ids = {p.cadre_id for p in postings}
     rows = {
-        (r.cadre_id, r.day): r
-        for r in AttendanceDay.objects.filter(cadre_id__in=cadre_ids, day__gte=days[0], day__lte=days[-1])
+        (cadre_id, day): (posting_id, status, source, flagged, note)
+        for cadre_id, day, posting_id, status, source, flagged, note in AttendanceDay.objects.filter(
+            cadre_id__in=cadre_ids, day__gte=days[0], day__lte=days[-1]
+        ).values_list("cadre_id", "day", "posting_id", "status", "source", "flagged", "note")
     }
     evidence: dict[tuple[int, datetime.date], EvidenceDay] = {}
     for ev in EvidenceDay.objects.filter(cadre_id__in=cadre_ids, day__gte=days[0], day__lte=days[-1]).order_by("source"):
@@ -126,21 +131,58 @@ def register_grid(*, township: Region, month: datetime.date) -> list[GridRow]:
     grid = []
     for posting in postings:
         cells, counts = [], defaultdict(int)
+        first, last = posting.start_date, posting.end_date
         for day in days:
-            in_post = posting.is_in_force_on(day)
+            in_post = first <= day and (last is None or day <= last)
             row = rows.get((posting.cadre_id, day)) if in_post else None
-            if row is not None and row.posting_id != posting.pk:
+            if row is not None and row[0] != posting.pk:
                 row = None
-            status = row.status if row else DayStatus.NOT_RECORDED
+            status = row[1] if row else DayStatus.NOT_RECORDED
             if in_post:
                 counts[status] += 1
             cells.append({
-                "day": day, "in_post": in_post, "status": status, "source": row.source if row else "",
-                "flagged": bool(row and row.flagged), "row": row,
+                "day": day, "in_post": in_post, "status": status, "source": row[2] if row else "",
+                "flagged": bool(row and row[3]), "note": row[4] if row else "",
                 "evidence": evidence.get((posting.cadre_id, day)) if in_post else None,
             })
         grid.append(GridRow(posting=posting, cells=cells, counts=dict(counts)))
     return grid
+
+
+def register_cells(
+    *, township: Region, month: datetime.date, cells: set[tuple[int, datetime.date]]
+) -> dict[tuple[int, datetime.date], tuple[int, str, bool]]:
+    """The current state of some cells of the township's month, for a save that posts only the cells it
+    changed: {(posting id, day): (cadre id, status, day inside the posting)}, read in two queries whose cost
+    follows the number of cells asked, not the size of the month. Cells of postings that are not in the
+    township's month, or days outside the month, are left out (as register_grid would not show them)."""
+    month = month_start(month)
+    days = set(month_days(month))
+    cells = {(pk, day) for pk, day in cells if day in days}
+    if not cells:
+        return {}
+    postings = {
+        pk: (cadre_id, start, end)
+        for pk, cadre_id, start, end in postings_in_township_month(township=township, month=month)
+        .filter(pk__in={pk for pk, _day in cells})
+        .order_by()
+        .values_list("pk", "cadre_id", "start_date", "end_date")
+    }
+    cells = {(pk, day) for pk, day in cells if pk in postings}
+    recorded = {
+        (cadre_id, day): (posting_id, status)
+        for cadre_id, day, posting_id, status in AttendanceDay.objects.filter(
+            cadre_id__in={postings[pk][0] for pk, _day in cells}, day__in={day for _pk, day in cells}
+        ).values_list("cadre_id", "day", "posting_id", "status")
+    }
+    result = {}
+    for pk, day in cells:
+        cadre_id, start, end = postings[pk]
+        in_post = start <= day and (end is None or day <= end)
+        row = recorded.get((cadre_id, day)) if in_post else None
+        status = row[1] if row is not None and row[0] == pk else DayStatus.NOT_RECORDED
+        result[(pk, day)] = (cadre_id, status, in_post)
+    return result
 
 
 def register_gaps(*, township: Region, month: datetime.date) -> list[tuple[str, int]]:
@@ -210,9 +252,12 @@ def period_label(kind: str, start: datetime.date) -> str:
     return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
 
 
-def _overlap(posting: Posting, start: datetime.date, end: datetime.date) -> int:
-    first = max(posting.start_date, start)
-    last = min(posting.end_date or end, end)
+def _days_between(
+    posting_start: datetime.date, posting_end: datetime.date | None, start: datetime.date, end: datetime.date
+) -> int:
+    """Days of [start, end] inside a posting running from posting_start to posting_end (None: open)."""
+    first = max(posting_start, start)
+    last = min(posting_end or end, end)
     return max(0, (last - first).days + 1)
 
 
@@ -313,38 +358,45 @@ def compliance_figures(
     as_of = as_of or timezone.localdate()
     source = postings
     # Oldest first, so that a cadre who moved during the period is named by the place of the latest posting.
-    postings = list(postings.select_related("cadre", "village__township").order_by("start_date", "pk"))
+    # Tuples, not model instances: a county has ~600 postings, a province report 60,000.
+    rows = list(postings.order_by("start_date", "pk").values_list(
+        "pk", "cadre_id", "start_date", "end_date", "cadre__name", "village__name",
+        "village__township_id", "village__township__code", "village__township__name", "village__township__level",
+    ))
+    townships = {}
+    for row in rows:
+        if row[6] not in townships:
+            townships[row[6]] = Region(pk=row[6], code=row[7], name=row[8], level=row[9])
     # Resolved policies per township (one query for all of them); a caller computing many chunks passes one
     # dict to share the lookups.
     policies = {} if policies is None else policies
-    missing = {p.village.township for p in postings if p.village.township_id not in policies}
-    policies.update(policies_for(missing))
+    policies.update(policies_for([t for pk, t in townships.items() if pk not in policies]))
     figures: dict[int, CadreFigures] = {}
     posting_ids_by_period: dict[tuple[datetime.date, datetime.date], list[int]] = defaultdict(list)
-    for posting in postings:
-        township = posting.village.township
-        policy = policies.get(township.pk)
+    for pk, cadre_id, start_date, end_date, cadre_name, village_name, township_id, *_rest in rows:
+        township = townships[township_id]
+        policy = policies.get(township_id)
         if policy is None:
-            policy = policies[township.pk] = policy_for(township)
+            policy = policies[township_id] = policy_for(township)
         start, end = period_bounds(policy.min_days_period, ref)
-        in_post = _overlap(posting, start, end)
+        in_post = _days_between(start_date, end_date, start, end)
         if not in_post:
             continue
-        fig = figures.get(posting.cadre_id)
+        fig = figures.get(cadre_id)
         if fig is None:
-            fig = figures[posting.cadre_id] = CadreFigures(
-                cadre_id=posting.cadre_id, name=posting.cadre.name, village=posting.village.name,
-                township=township.name, township_id=township.pk, period_start=start, period_end=end,
+            fig = figures[cadre_id] = CadreFigures(
+                cadre_id=cadre_id, name=cadre_name, village=village_name,
+                township=township.name, township_id=township_id, period_start=start, period_end=end,
                 period_kind=policy.min_days_period, as_of=as_of, policy_minimum=policy.min_days,
                 period_days=(end - start).days + 1, counts_business=policy.count_business,
                 counts_training=policy.count_training,
             )
         else:
             # The latest posting's place names the row (village and township together, never mixed).
-            fig.village, fig.township, fig.township_id = posting.village.name, township.name, township.pk
+            fig.village, fig.township, fig.township_id = village_name, township.name, township_id
         fig.days_in_post += in_post
-        fig.elapsed_in_post += _overlap(posting, start, min(end, as_of)) if as_of >= start else 0
-        posting_ids_by_period[(start, end)].append(posting.pk)
+        fig.elapsed_in_post += _days_between(start_date, end_date, start, min(end, as_of)) if as_of >= start else 0
+        posting_ids_by_period[(start, end)].append(pk)
 
     single_period = len(posting_ids_by_period) == 1
     for (start, end), ids in posting_ids_by_period.items():

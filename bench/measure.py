@@ -184,7 +184,7 @@ def cmd_floor(args) -> dict:
 def cmd_queries(args) -> dict:
     """SQL queries per page: the second request of each page as its user (the first warms per-process
     caches), counted with CaptureQueriesContext; and per write of the throughput scenarios (one approval, one
-    register save), inside a transaction that is rolled back. The statements go to --sql for whoever wants
+    register save of three changed cells), inside a transaction that is rolled back. The statements go to --sql for whoever wants
     to read them."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -248,10 +248,10 @@ def _write_queries(plan: dict) -> dict[str, tuple[int, list[str], str]]:
                  for name, _day, options in SELECT.findall(page)}
         today = plan["today"].replace("-", "")
         flippable = [n for n, v in sorted(cells.items()) if n[-8:] < today and v in FLIP][:3]
-        for name in flippable:
-            cells[name] = FLIP[cells[name]]
+        # Only the changed cells, as the page's script posts them (static/js/register.js).
+        changed = {name: FLIP[cells[name]] for name in flippable}
         result["write_register_save"] = post(client, "/register/", {
-            "month": plan["save_month"], "township": township["pk"], "action": "save", **cells})
+            "month": plan["save_month"], "township": township["pk"], "action": "save", **changed})
         transaction.set_rollback(True)
     return result
 

@@ -2,6 +2,8 @@
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from config.middleware import SessionActivityMiddleware, now
+
 from .audit import audit_record, client_ip
 
 
@@ -16,6 +18,10 @@ def _region_code(user) -> str:
 @receiver(user_logged_in)
 def log_login(sender, request, user, **kwargs):
     audit_record(actor=user, action="auth.login", region_code=_region_code(user), ip=client_ip(request))
+    session = getattr(request, "session", None)
+    if session is not None:
+        # Logging in saves the session with a fresh expiry: the next refresh is due a minute from now.
+        session[SessionActivityMiddleware.KEY] = now()
 
 
 @receiver(user_logged_out)

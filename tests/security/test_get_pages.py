@@ -2,7 +2,8 @@
 
 - no GET changes anything: no row created, deleted or changed in any table, except the audit entries a viewing
   is meant to leave (logins; the full ID number shown on a cadre's edit page, PIPL; a report downloaded) and the
-  session row, which every request refreshes by design (SESSION_SAVE_EVERY_REQUEST: an inactivity timeout);
+  session row, which a request refreshes by design (config.middleware.SessionActivityMiddleware: an inactivity
+  timeout);
 - every page carries the Content-Security-Policy header, and no page has an inline script, an inline style
   attribute, a <style> block or an inline event handler: the policy (config/middleware.py) would block them.
 """

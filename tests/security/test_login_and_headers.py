@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cadres.models import AuditEntry
@@ -66,17 +69,51 @@ def test_a_successful_login_before_the_limit_resets_the_count(users):
 # ------------------------------------------------------------------------------------- session and headers
 
 
-def test_a_session_ends_after_two_hours_without_a_request(client, users):
+def test_a_session_ends_after_two_hours_without_a_request(client, users, monkeypatch):
     assert settings.SESSION_COOKIE_AGE == 7200
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True  # counted from the last request: an inactivity timeout
+    assert settings.SESSION_REFRESH_SECONDS == 60
     assert settings.SESSION_COOKIE_HTTPONLY is True
     client.force_login(users.county)
+    logged_in_at = client.session["_refreshed"]
+    monkeypatch.setattr("config.middleware.now", lambda: logged_in_at + 60)
 
     response = client.get(reverse("home"))
 
     cookie = response.cookies[settings.SESSION_COOKIE_NAME]
     assert cookie["max-age"] == 7200 and cookie["httponly"]
     assert 7190 <= client.session.get_expiry_age() <= 7200
+
+
+def test_a_request_moves_the_expiry_on_at_most_once_a_minute(client, users, monkeypatch):
+    # The inactivity timeout counts from the last request without a session write per request: within a
+    # minute of the last refresh nothing is written; after it the session is saved and its cookie sent again.
+    clock = [1_800_000_000]
+    monkeypatch.setattr("config.middleware.now", lambda: clock[0])
+    client.force_login(users.county)
+    client.get(reverse("home"))
+    key = client.session.session_key
+    saved = Session.objects.get(pk=key).expire_date
+
+    clock[0] += 59
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("home"))
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert not [q for q in ctx.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    assert Session.objects.get(pk=key).expire_date == saved
+
+    clock[0] += 1
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("home"))
+    assert response.cookies[settings.SESSION_COOKIE_NAME]["max-age"] == 7200
+    assert [q for q in ctx.captured_queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    assert Session.objects.get(pk=key).expire_date > saved
+
+
+def test_an_anonymous_visit_writes_no_session(client, db):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("login"))
+    assert settings.SESSION_COOKIE_NAME not in response.cookies
+    assert not [q for q in ctx.captured_queries if "django_session" in q["sql"]]
 
 
 def test_pages_carry_the_security_headers(client, users):
