@@ -9,7 +9,7 @@ the filing levels.
 import datetime
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -218,7 +218,7 @@ def leave_request(
     audit_record(actor=actor, action="leave.request", obj=leave, region_code=posting.village.code, ip=ip,
                  detail={"days": str(days), "total": str(total), "retroactive": retroactive})
     if retroactive:
-        return leave_approve(actor=actor, leave_id=leave.pk, comment=_("补办"), ip=ip)
+        return leave_approve(actor=actor, leave_id=leave.pk, comment=_("补办"), ip=ip, leave=leave)
     role = Role.TOWNSHIP if route.approver_level == RegionLevel.TOWNSHIP else Role.ORG_DEPT
     notify_region_users(region=approver_region, role=role, text=_approvers_text(leave), url=leave.get_absolute_url())
     return leave
@@ -254,24 +254,38 @@ def _chain_total(leave: LeaveRequest) -> Decimal:
     return sum((item.days for item in _chain(leave)), Decimal(0))
 
 
-def _decide(*, actor, leave_id: int, approve: bool, comment: str, ip: str | None) -> LeaveRequest:
-    leave = LeaveRequest.objects.select_related("cadre", "village", "extends").get(pk=leave_id)
+# What _decide reads of a leave; a caller that has fetched the leave anyway (the action view, through the
+# user's scope) selects the same and passes it in, so it is not read twice.
+DECIDE_RELATED = ("cadre", "village", "posting", "extends", "requested_by")
+
+
+def _decide(
+    *, actor, leave_id: int, approve: bool, comment: str, ip: str | None, leave: LeaveRequest | None
+) -> LeaveRequest:
+    if leave is None or leave.pk != leave_id:
+        leave = LeaveRequest.objects.select_related(*DECIDE_RELATED).get(pk=leave_id)
     if not can_decide(actor, leave):
-        raise ValidationError(_("您不是这条请假的审批人。"))
+        # The approver is fixed when the request is routed; anyone else is refused like any other action
+        # outside their role (403), not told to try again.
+        raise PermissionDenied(_("您不是这条请假的审批人。"))
     if not approve and not comment.strip():
         raise ValidationError({"comment": _("驳回时请填写理由。")})
     if approve and leave.extends_id is not None and leave.extends.status != LeaveStatus.APPROVED:
         # The cadre is back (or never went): an extension approved now would turn days already marked
         # absent, or days in the village, into leave.
         raise ValidationError(_("原请假已销假或撤回,不能再批准续假。"))
-    new_status = LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED
+    decision = {
+        "status": LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED, "decided_by": actor,
+        "decided_at": timezone.now(), "decision_comment": comment.strip()[:300],
+    }
     # A conditional UPDATE: of two concurrent clicks exactly one finds the row still submitted.
-    updated = LeaveRequest.objects.filter(pk=leave_id, status=LeaveStatus.SUBMITTED).update(
-        status=new_status, decided_by=actor, decided_at=timezone.now(), decision_comment=comment.strip()[:300]
-    )
+    updated = LeaveRequest.objects.filter(pk=leave_id, status=LeaveStatus.SUBMITTED).update(**decision)
     if not updated:
         raise ValidationError(_("这条请假已经处理过了,不能重复审批。"))
-    leave.refresh_from_db()
+    # The row now holds exactly what was read plus the decision (nothing else changes a submitted request,
+    # and the UPDATE above found it submitted): set it here instead of reading the row and its relations again.
+    for name, value in decision.items():
+        setattr(leave, name, value)
     if approve:
         register_write(
             entries=[Entry(cadre_id=leave.cadre_id, day=d, status=DayStatus.LEAVE, leave_id=leave.pk)
@@ -290,13 +304,19 @@ def _decide(*, actor, leave_id: int, approve: bool, comment: str, ip: str | None
 
 
 @transaction.atomic
-def leave_approve(*, actor, leave_id: int, comment: str = "", ip: str | None = None) -> LeaveRequest:
-    return _decide(actor=actor, leave_id=leave_id, approve=True, comment=comment, ip=ip)
+def leave_approve(
+    *, actor, leave_id: int, comment: str = "", ip: str | None = None, leave: LeaveRequest | None = None
+) -> LeaveRequest:
+    """Approve a submitted request (the routed approver only: PermissionDenied for anyone else). `leave`, when
+    given, is the request already fetched with DECIDE_RELATED selected."""
+    return _decide(actor=actor, leave_id=leave_id, approve=True, comment=comment, ip=ip, leave=leave)
 
 
 @transaction.atomic
-def leave_reject(*, actor, leave_id: int, comment: str, ip: str | None = None) -> LeaveRequest:
-    return _decide(actor=actor, leave_id=leave_id, approve=False, comment=comment, ip=ip)
+def leave_reject(
+    *, actor, leave_id: int, comment: str, ip: str | None = None, leave: LeaveRequest | None = None
+) -> LeaveRequest:
+    return _decide(actor=actor, leave_id=leave_id, approve=False, comment=comment, ip=ip, leave=leave)
 
 
 def _free_days(leave: LeaveRequest, *, from_day: datetime.date, actor, reason: str) -> None:

@@ -8,9 +8,9 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -65,29 +65,44 @@ class Entry:
     note: str = ""
 
 
-def _postings_by_cadre(cadre_ids: set[int], first: datetime.date, last: datetime.date) -> dict[int, list[Posting]]:
-    result: dict[int, list[Posting]] = defaultdict(list)
-    for posting in (
+def _postings_by_cadre(
+    cadre_ids: set[int], first: datetime.date, last: datetime.date, *, locked_in: list[datetime.date]
+) -> dict[int, list[Posting]]:
+    """The cadres' postings overlapping [first, last]. With `locked_in` (months), each posting also carries
+    `locked_months`: those of its township's confirmed months among them, read in the same query (one
+    EXISTS per month) instead of a second round trip."""
+    qs = (
         Posting.objects.filter(cadre_id__in=cadre_ids)
         .overlapping(first, last)
-        .select_related("village__township", "cadre")
-    ):
+        .select_related("village", "cadre")  # the township's id is on the village; the name is for messages
+    )
+    if locked_in:
+        qs = qs.annotate(**{
+            f"locked_{i}": Exists(
+                MonthConfirmation.objects.filter(township_id=OuterRef("village__township_id"), month=month)
+            )
+            for i, month in enumerate(locked_in)
+        })
+    result: dict[int, list[Posting]] = defaultdict(list)
+    for posting in qs:
+        posting.locked_months = {m for i, m in enumerate(locked_in) if getattr(posting, f"locked_{i}")}
         result[posting.cadre_id].append(posting)
     return result
 
 
-def _locked_months(township_ids: set[int], months: set[datetime.date]) -> set[tuple[int, datetime.date]]:
-    return set(
-        MonthConfirmation.objects.filter(township_id__in=township_ids, month__in=months).values_list(
-            "township_id", "month"
-        )
-    )
-
-
 def _apply_tally_deltas(deltas: dict[tuple[int, int, datetime.date], dict[str, int]]) -> None:
+    """Add the deltas to the tallies. Deltas that only add (approved leave, days recorded for the first time)
+    go in one INSERT ... ON CONFLICT DO UPDATE for all posting-months, which also creates a month's row
+    without a second round trip or a race; deltas that move days between statuses need the row to exist
+    already (the days they subtract were counted in it) and are one UPDATE per posting-month, since the
+    proposed row of an upsert is checked against the non-negative constraints before the conflict is."""
+    adding: list[tuple[int, int, datetime.date, dict[str, int]]] = []
     for (posting_id, cadre_id, month), fields in deltas.items():
         changes = {name: n for name, n in fields.items() if n}
         if not changes:
+            continue
+        if all(n > 0 for n in changes.values()):
+            adding.append((posting_id, cadre_id, month, changes))
             continue
         update = {name: F(name) + n for name, n in changes.items()}
         if MonthlyTally.objects.filter(posting_id=posting_id, month=month).update(**update):
@@ -98,9 +113,30 @@ def _apply_tally_deltas(deltas: dict[tuple[int, int, datetime.date], dict[str, i
         except IntegrityError:
             # Created meanwhile by another writer of the same posting and month; add to it instead.
             MonthlyTally.objects.filter(posting_id=posting_id, month=month).update(**update)
+    if adding:
+        _upsert_tallies(adding)
 
 
-@transaction.atomic
+def _upsert_tallies(rows: list[tuple[int, int, datetime.date, dict[str, int]]]) -> None:
+    meta, quote = MonthlyTally._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
+    names = list(TALLY_FIELDS.values())
+    columns = [meta.get_field(name).column for name in ("posting", "cadre", "month", *names)]
+    counted = [quote(meta.get_field(name).column) for name in names]
+    values, params = [], []
+    for posting_id, cadre_id, month, changes in rows:
+        values.append("(" + ", ".join(["%s"] * len(columns)) + ")")
+        params += [posting_id, cadre_id, month, *(changes.get(name, 0) for name in names)]
+    conflict = ", ".join(quote(meta.get_field(name).column) for name in ("posting", "month"))
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) VALUES {', '.join(values)} "  # noqa: S608
+        f"ON CONFLICT ({conflict}) DO UPDATE SET "
+        + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counted)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
 def register_write(
     *,
     entries: list[Entry],
@@ -112,42 +148,55 @@ def register_write(
     refused day (and writes nothing) when a day lies outside the cadre's postings or in a locked month."""
     if not entries:
         return 0
+    # Inside a caller's transaction (an approval, a correction) no savepoint of its own: that is two round
+    # trips per write, and nothing needs undoing on a refusal, which is decided before anything is written
+    # and raised only after the block, so the caller's transaction stays usable.
+    with transaction.atomic(savepoint=False):
+        errors, changed = _register_write(entries=entries, source=source, actor=actor, reason=reason)
+    if errors:
+        raise ValidationError(sorted(set(errors)))
+    return changed
+
+
+def _register_write(*, entries: list[Entry], source: str, actor, reason: str) -> tuple[list[str], int]:
     cadre_ids = {e.cadre_id for e in entries}
     # Serialise writers per cadre (sorted to avoid deadlocks) so the tally deltas below are computed against
     # the rows as they are, not as another transaction is about to leave them.
     list(Cadre.objects.select_for_update().filter(pk__in=cadre_ids).order_by("pk").values_list("pk", flat=True))
     first, last = min(e.day for e in entries), max(e.day for e in entries)
-    postings = _postings_by_cadre(cadre_ids, first, last)
+    locked_in = sorted({month_start(e.day) for e in entries}) if source in LOCKED_SOURCES else []
+    postings = _postings_by_cadre(cadre_ids, first, last, locked_in=locked_in)
 
     errors: list[str] = []
     resolved: list[tuple[Entry, Posting]] = []
+    outside: list[Entry] = []
     for entry in entries:
         posting = next((p for p in postings.get(entry.cadre_id, []) if p.is_in_force_on(entry.day)), None)
         if posting is None:
-            name = Cadre.objects.filter(pk=entry.cadre_id).values_list("name", flat=True).first() or entry.cadre_id
+            outside.append(entry)
+        elif month_start(entry.day) in posting.locked_months:
             errors.append(
-                _("%(name)s 在 %(day)s 不在派驻期内,不能记录考勤。") % {"name": name, "day": entry.day.isoformat()}
+                _("%(name)s 的 %(month)s 考勤已确认锁定,如需更正请提交更正申请。")
+                % {"name": posting.cadre.name, "month": entry.day.strftime("%Y-%m")}
             )
-            continue
-        resolved.append((entry, posting))
-
-    if source in LOCKED_SOURCES and resolved:
-        locked = _locked_months(
-            {p.village.township_id for _e, p in resolved}, {month_start(e.day) for e, _p in resolved}
-        )
-        for entry, posting in resolved:
-            if (posting.village.township_id, month_start(entry.day)) in locked:
-                errors.append(
-                    _("%(name)s 的 %(month)s 考勤已确认锁定,如需更正请提交更正申请。")
-                    % {"name": posting.cadre.name, "month": entry.day.strftime("%Y-%m")}
-                )
+        else:
+            resolved.append((entry, posting))
+    if outside:
+        names = dict(Cadre.objects.filter(pk__in={e.cadre_id for e in outside}).values_list("pk", "name"))
+        errors += [
+            _("%(name)s 在 %(day)s 不在派驻期内,不能记录考勤。")
+            % {"name": names.get(e.cadre_id, e.cadre_id), "day": e.day.isoformat()}
+            for e in outside
+        ]
     if errors:
-        raise ValidationError(sorted(set(errors)))
+        return errors, 0
 
     existing = {
         (row.cadre_id, row.day): row
         for row in AttendanceDay.objects.filter(cadre_id__in=cadre_ids, day__gte=first, day__lte=last)
     }
+    changed_by = actor if actor is not None and actor.is_authenticated else None
+    now = timezone.now()
     creates, updates, deletes, history = [], [], [], []
     deltas: dict[tuple[int, int, datetime.date], dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for entry, posting in resolved:
@@ -177,14 +226,14 @@ def register_write(
             row.leave_id = entry.leave_id
             row.flagged = entry.flagged
             row.note = entry.note[:200]
-            row.set_by = actor if actor is not None and actor.is_authenticated else None
-            row.set_at = timezone.now()
+            row.set_by = changed_by
+            row.set_at = now
             deltas[(posting.pk, entry.cadre_id, month_start(entry.day))][TALLY_FIELDS[entry.status]] += 1
         history.append(
             AttendanceChange(
                 cadre_id=entry.cadre_id, day=entry.day, old_status=old_status, old_source=old_source,
                 new_status=entry.status, new_source=source if entry.status != DayStatus.NOT_RECORDED else "",
-                changed_by=actor if actor is not None and actor.is_authenticated else None, reason=reason[:200],
+                changed_by=changed_by, reason=reason[:200],
             )
         )
     if deletes:
@@ -198,7 +247,7 @@ def register_write(
     if history:
         AttendanceChange.objects.bulk_create(history, batch_size=1000)
     _apply_tally_deltas(deltas)
-    return len(history)
+    return [], len(history)
 
 
 def township_of_user(user) -> Region:
@@ -289,14 +338,18 @@ def correction_decide(
     concurrent one) fail instead of applying twice."""
     correction = CorrectionRequest.objects.select_related("cadre", "township").get(pk=correction_id)
     if actor.role != "org" or actor.region_id != correction.county_id:
-        raise ValidationError(_("只有该县(区)委组织部可以审批考勤更正。"))
-    new = CorrectionStatus.APPROVED if approve else CorrectionStatus.REJECTED
-    done = CorrectionRequest.objects.filter(pk=correction_id, status=CorrectionStatus.PENDING).update(
-        status=new, decided_by=actor, decided_at=timezone.now(), decision_comment=comment[:300]
-    )
+        # Refused like any other action outside one's role (403); the county is fixed by the request.
+        raise PermissionDenied(_("只有该县(区)委组织部可以审批考勤更正。"))
+    decision = {
+        "status": CorrectionStatus.APPROVED if approve else CorrectionStatus.REJECTED, "decided_by": actor,
+        "decided_at": timezone.now(), "decision_comment": comment[:300],
+    }
+    done = CorrectionRequest.objects.filter(pk=correction_id, status=CorrectionStatus.PENDING).update(**decision)
     if not done:
         raise ValidationError(_("该更正申请已经处理过。"))
-    correction.refresh_from_db()
+    # Nothing else changes a pending request: the row is what was read plus the decision.
+    for name, value in decision.items():
+        setattr(correction, name, value)
     if approve:
         register_write(
             entries=[Entry(cadre_id=correction.cadre_id, day=correction.day, status=correction.new_status)],

@@ -261,11 +261,11 @@ TABLE: dict[str, dict] = {
     "attendance:leave_action": {
         "kwargs": lambda o: {"pk": o.leave.pk, "action": "approve"},
         "get": {"inside": everyone(405), "outside": everyone(405)},
-        # A two-day leave is the township's to approve. Others who see it are told "您不是这条请假的审批人"
-        # on the leave page (tests/attendance/test_leave.py pins that message), and nothing changes.
+        # A two-day leave is the township's to approve. Others who see it are refused (403) and nothing
+        # changes (tests/attendance/test_leave.py).
         "post": {
-            "inside": {"township": REDIRECT, "admin city county cadre": REFUSED, "*": 404},
-            "outside": {"township_b": REDIRECT, "admin city county_b unit_b cadre_b": REFUSED, "*": 404},
+            "inside": {"township": REDIRECT, "admin city county cadre": 403, "*": 404},
+            "outside": {"township_b": REDIRECT, "admin city county_b unit_b cadre_b": 403, "*": 404},
         },
         "data": lambda w, o: {"comment": "同意"},
     },
@@ -303,10 +303,10 @@ TABLE: dict[str, dict] = {
     "attendance:correction_decide": {
         "kwargs": lambda o: {"pk": o.correction.pk, "decision": "approve"},
         "get": {"inside": everyone(405), "outside": everyone(405)},
-        # The county decides; the others who see the request are told so (tests/attendance/test_register.py).
+        # The county decides; the others who see the request are refused (403, tests/attendance/test_register.py).
         "post": {
-            "inside": {"county": REDIRECT, "admin city township": REFUSED, "*": 404},
-            "outside": {"county_b": REDIRECT, "admin city township_b": REFUSED, "*": 404},
+            "inside": {"county": REDIRECT, "admin city township": 403, "*": 404},
+            "outside": {"county_b": REDIRECT, "admin city township_b": 403, "*": 404},
         },
         "data": lambda w, o: {"comment": "同意"},
     },
