@@ -288,6 +288,13 @@ class CadreFigures:
     counts_business: bool = True
     counts_training: bool = True
 
+    def settle(self) -> None:
+        """Once the days are added up: the pro-rated minimum and the days that count (FORMULA)."""
+        self.minimum = math.ceil(self.policy_minimum * self.days_in_post / self.period_days) if self.period_days else 0
+        self.counted = self.present + (self.business if self.counts_business else 0) + (
+            self.training if self.counts_training else 0
+        )
+
     @property
     def recorded(self) -> int:
         return self.present + self.leave + self.business + self.training + self.absent
@@ -438,10 +445,7 @@ def compliance_figures(
                     setattr(fig, row["status"], getattr(fig, row["status"]) + row["n"])
 
     for fig in figures.values():
-        fig.minimum = math.ceil(fig.policy_minimum * fig.days_in_post / fig.period_days) if fig.period_days else 0
-        fig.counted = fig.present + (fig.business if fig.counts_business else 0) + (
-            fig.training if fig.counts_training else 0
-        )
+        fig.settle()
     # Ordered by place and name: never by days, which would rank individuals.
     return sorted(figures.values(), key=lambda f: (f.township, f.village, f.name))
 

@@ -11,7 +11,6 @@ exactly as compliance_figures and the report counted them. `cadre_figures` then 
 Rows are plain tuples streamed through a server-side cursor (PostgreSQL), so memory does not grow with the
 jurisdiction."""
 import datetime
-import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -269,11 +268,7 @@ def cadre_figures(postings: list[PostingFacts], *, ref: datetime.date, as_of: da
             fig.training += training
             fig.absent += absent
     if fig is not None:
-        # The two lines of compliance_figures that are not CadreFigures properties, unchanged.
-        fig.minimum = math.ceil(fig.policy_minimum * fig.days_in_post / fig.period_days) if fig.period_days else 0
-        fig.counted = fig.present + (fig.business if fig.counts_business else 0) + (
-            fig.training if fig.counts_training else 0
-        )
+        fig.settle()
     return fig
 
 
