@@ -36,6 +36,7 @@ ERROR_LEVEL = 40  # django.contrib.messages.constants.ERROR
 CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 SELECT = re.compile(r'<select name="(c_\d+_(\d{8}))"[^>]*>(.*?)</select>', re.S)
 SELECTED = re.compile(r'<option value="([^"]+)" selected>')
+SEEN = re.compile(r'<input type="hidden" name="seen" value="([^"]+)">')  # when the page read its grid
 FLIP = {"present": "business", "business": "present", "none": "present"}
 
 
@@ -286,12 +287,14 @@ class Save(Scenario):
         flippable = [n for n, v in cells.items() if days[n] < today and v in FLIP]
         if not flippable:
             raise RuntimeError(f"register of {township['code']} {self.spec['month']}: no editable past day")
-        self.grids[index] = {"cells": cells, "flippable": flippable, "township": township}
+        seen = SEEN.search(page.body.decode())
+        self.grids[index] = {"cells": cells, "flippable": flippable, "township": township,
+                             "seen": seen.group(1) if seen else ""}
 
     def form(self, index: int, cells: dict) -> list[tuple[str, str]]:
-        township = self.grids[index]["township"]
-        return [("month", self.spec["month"]), ("township", str(township["pk"])), ("action", "save"),
-                *cells.items()]
+        grid = self.grids[index]
+        return [("month", self.spec["month"]), ("township", str(grid["township"]["pk"])), ("action", "save"),
+                ("seen", grid["seen"]), *cells.items()]
 
     def one(self, client, index):
         grid = self.grids[index]

@@ -143,27 +143,49 @@ def register_write(
     source: str,
     actor=None,
     reason: str = "",
+    unchanged_since: datetime.datetime | None = None,
 ) -> int:
     """Write register days. Returns the number of days that changed. Raises ValidationError listing every
-    refused day (and writes nothing) when a day lies outside the cadre's postings or in a locked month."""
+    refused day (and writes nothing) when a day lies outside the cadre's postings or in a locked month, and,
+    with `unchanged_since` (when the writer read the days: a page's form), when someone else changed one of
+    the days after that moment, so that a form opened earlier never writes back over a newer entry."""
     if not entries:
         return 0
     # Inside a caller's transaction (an approval, a correction) no savepoint of its own: that is two round
     # trips per write, and nothing needs undoing on a refusal, which is decided before anything is written
     # and raised only after the block, so the caller's transaction stays usable.
     with transaction.atomic(savepoint=False):
-        errors, changed = _register_write(entries=entries, source=source, actor=actor, reason=reason)
+        errors, changed = _register_write(entries=entries, source=source, actor=actor, reason=reason,
+                                          unchanged_since=unchanged_since)
     if errors:
         raise ValidationError(sorted(set(errors)))
     return changed
 
 
-def _register_write(*, entries: list[Entry], source: str, actor, reason: str) -> tuple[list[str], int]:
+def _register_write(*, entries: list[Entry], source: str, actor, reason: str,
+                    unchanged_since: datetime.datetime | None = None) -> tuple[list[str], int]:
     cadre_ids = {e.cadre_id for e in entries}
     # Serialise writers per cadre (sorted to avoid deadlocks) so the tally deltas below are computed against
     # the rows as they are, not as another transaction is about to leave them.
     list(Cadre.objects.select_for_update().filter(pk__in=cadre_ids).order_by("pk").values_list("pk", flat=True))
     first, last = min(e.day for e in entries), max(e.day for e in entries)
+    if unchanged_since is not None:
+        # Under the cadre locks: every write before this one has committed. The writer's own changes are not
+        # a conflict (saving again after the page reloaded).
+        wanted = {(e.cadre_id, e.day) for e in entries}
+        changes = AttendanceChange.objects.filter(
+            cadre_id__in=cadre_ids, day__gte=first, day__lte=last, changed_at__gt=unchanged_since,
+        )
+        if actor is not None and actor.is_authenticated:
+            changes = changes.exclude(changed_by=actor)
+        stale = sorted({key for key in changes.values_list("cadre_id", "day") if key in wanted})
+        if stale:
+            names = dict(Cadre.objects.filter(pk__in={c for c, _d in stale}).values_list("pk", "name"))
+            return [
+                _("%(name)s 的 %(day)s 考勤在您打开页面后已被他人修改,本次未保存;请刷新后重新填写。")
+                % {"name": names.get(c, c), "day": day.isoformat()}
+                for c, day in stale
+            ], 0
     locked_in = sorted({month_start(e.day) for e in entries}) if source in LOCKED_SOURCES else []
     postings = _postings_by_cadre(cadre_ids, first, last, locked_in=locked_in)
 

@@ -18,7 +18,7 @@ from django.views.generic import FormView, ListView, TemplateView
 
 from cadres.audit import client_ip
 from cadres.mixins import add_service_errors
-from cadres.models import Role
+from cadres.models import Cadre, Role
 from cadres.selectors import cadre_list
 
 from .. import selectors, services
@@ -43,6 +43,7 @@ EVIDENCE_SOURCE = {
 }
 
 
+SEEN_MARGIN = datetime.timedelta(seconds=2)
 CELL_NAME = re.compile(r"c_(\d{1,18})_(\d{8})")
 
 
@@ -142,12 +143,17 @@ class RegisterView(LoginRequiredMixin, TemplateView):
         month = parse_month(self.request.GET.get("month"))
         confirmation = selectors.confirmation_of(township=township, month=month)
         today = timezone.localdate()
+        # When the grid was read, sent back by the form: a save refuses days someone else changed since (see
+        # register_write). Taken before the read and two seconds early, so a write committing while the page
+        # is being read (its history stamped before it committed) still counts as newer than the page.
+        seen = timezone.now() - SEEN_MARGIN
         grid = selectors.register_grid(township=township, month=month)
         can_edit = user.role == Role.TOWNSHIP and confirmation is None
         can_correct = user.role == Role.TOWNSHIP and confirmation is not None
         ctx.update({
             "township": township,
             "month": month,
+            "seen": seen.isoformat(),
             "prev_month": month_start(month - datetime.timedelta(days=1)),
             "next_month": next_month(month),
             "days": month_days(month),
@@ -185,7 +191,8 @@ class RegisterView(LoginRequiredMixin, TemplateView):
             else:
                 entries = self.entries_for(action, township, month)
                 n = services.register_write(entries=entries, source=DaySource.TOWNSHIP, actor=user,
-                                            reason=_("乡镇录入"))
+                                            reason=_("乡镇录入"),
+                                            unchanged_since=self.seen() if action == "save" else None)
                 if action == "accept_evidence":
                     n = self.accept_evidence(township, month)
                 messages.success(request, _("已保存,%(n)d天有变化。") % {"n": n})
@@ -194,6 +201,19 @@ class RegisterView(LoginRequiredMixin, TemplateView):
                 messages.error(request, message)
         url = reverse("attendance:register") + f"?township={township.pk}&month={month:%Y-%m}"
         return redirect(url)
+
+    def seen(self) -> datetime.datetime | None:
+        """When the posted grid was read (the form's hidden field); None from a client that does not send it."""
+        value = self.request.POST.get("seen", "")
+        if not value:
+            return None
+        try:
+            seen = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            seen = None
+        if seen is None or timezone.is_naive(seen):
+            raise ValidationError(_("考勤簿页面已过期,请刷新后重新填写。"))
+        return seen
 
     def entries_for(self, action: str, township, month) -> list[Entry]:
         entries = []
@@ -212,16 +232,27 @@ class RegisterView(LoginRequiredMixin, TemplateView):
                     continue
                 posted[(int(match[1]), day)] = value
             current = selectors.register_cells(township=township, month=month, cells=set(posted))
-            for (posting_id, day), (cadre_id, status, _in_post) in sorted(current.items()):
+            outside = []
+            for (posting_id, day), (cadre_id, status, in_post) in sorted(current.items()):
                 value = posted[(posting_id, day)]
                 if value == status:
                     continue
-                # A day outside the posting is passed on, not skipped: register_write refuses it with a
-                # message naming the cadre and the day, instead of a silent "saved".
+                if not in_post:
+                    # A day outside this township's posting is refused here, never passed on by cadre and
+                    # day: the cadre may hold another posting that day (moved to another township), whose
+                    # register is not this township's to write.
+                    outside.append((cadre_id, day))
+                    continue
                 if value not in EDITABLE or status == DayStatus.LEAVE:
                     # Leave days follow the approval; a township changes them only through the leave.
                     raise ValidationError(_("请假天数由请假审批自动填写,不能在考勤簿中修改。"))
                 entries.append(Entry(cadre_id=cadre_id, day=day, status=value))
+            if outside:
+                names = dict(Cadre.objects.filter(pk__in={c for c, _d in outside}).values_list("pk", "name"))
+                raise ValidationError([
+                    _("%(name)s 在 %(day)s 不在派驻期内,不能记录考勤。") % {"name": names[c], "day": day.isoformat()}
+                    for c, day in outside
+                ])
             return entries
         if action == "bulk":
             by_posting = {row.posting.pk: row for row in selectors.register_grid(township=township, month=month)}

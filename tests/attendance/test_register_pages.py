@@ -1,16 +1,21 @@
 """The register grid, the compliance page and the cadre list filter at scale: what the pages render when the
 cells and rows are built in Python, a save that posts only the changed cells, and constant query counts."""
 import datetime
+import re
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from attendance.models import AttendanceDay, DayStatus
+from attendance.models import AttendanceChange, AttendanceDay, DayStatus
 from attendance.services import register_confirm_month
+from attendance.services.register import tally_differences
+from cadres.models import PostingStatus, Role
 from tests.attendance.test_register import OCT, URL, d, fill, messages_of, statuses
-from tests.factories import CadreFactory, PostingFactory
+from tests.factories import CadreFactory, PostingFactory, UserFactory
 
 COMPLIANCE = reverse("attendance:compliance")
 CADRES = reverse("cadres:cadre_list")
@@ -111,6 +116,26 @@ def test_it_ignores_cells_of_another_township_and_days_outside_the_month(client,
     assert not AttendanceDay.objects.filter(cadre=org.c_b1_sec).exists()
 
 
+def test_it_refuses_days_a_moved_cadre_spends_in_another_township(client, org, users, freeze):
+    # 陈静 served in 新塘村 (河口乡) until 10-15 and in 石桥村 (城关镇) from 10-16; 城关镇 records leave on 10-20.
+    # 河口乡's grid still shows her October row: its days after 10-15 are outside its posting, and posting them
+    # must not write 城关镇's register (nor overwrite the leave there).
+    old = PostingFactory(cadre=org.c_idle, village=org.v_a2a, round=org.round, start_date=d(1), end_date=d(15),
+                         status=PostingStatus.TRANSFERRED)
+    PostingFactory(cadre=org.c_idle, village=org.v_a1b, round=org.round, start_date=d(16))
+    fill(org.c_idle, d(20), d(20), DayStatus.LEAVE)
+    client.force_login(users.township2)
+
+    response = client.post(URL, {
+        "month": "2026-10", "action": "save",
+        cell(old, d(14)): "present", cell(old, d(20)): "absent", cell(old, d(21)): "present",
+    }, follow=True)
+
+    assert messages_of(response) == ["陈静 在 2026-10-20 不在派驻期内,不能记录考勤。",
+                                     "陈静 在 2026-10-21 不在派驻期内,不能记录考勤。"]
+    assert statuses(org.c_idle, d(1), d(31)) == {d(20): "leave"}
+
+
 def test_it_saves_in_the_same_number_of_queries_whatever_the_size_of_the_township(client, org, users, freeze,
                                                                                   django_assert_num_queries):
     client.force_login(users.township)
@@ -182,3 +207,54 @@ def test_it_accepts_any_region_or_unit_in_scope_and_nothing_outside(client, org,
     assert list(response.context["object_list"]) == []
     assert "石门镇" not in options(response, "region")
     assert options(response, "region") == ["云溪县", "城关镇", "河口乡"]
+
+
+def seen_of(response) -> str:
+    match = re.search(r'name="seen" value="([^"]+)"', response.content.decode())
+    assert match, "the register form carries the moment its grid was read"
+    return match[1]
+
+
+def test_a_form_opened_before_someone_else_saved_does_not_write_over_their_entry(client, org, users, freeze):
+    # Two officials of 城关镇 open October's grid; the colleague records 李娜's 10-02 as business first. The
+    # official's older page still shows 10-02 unrecorded: saving it as present would undo the colleague's entry.
+    colleague = UserFactory(username="t_township_colleague", role=Role.TOWNSHIP, region=org.town_a1)
+    client.force_login(users.township)
+    seen = seen_of(client.get(URL, {"month": "2026-10"}))
+    other = Client()
+    other.force_login(colleague)
+    other.post(URL, {"month": "2026-10", "action": "save", "seen": seen_of(other.get(URL, {"month": "2026-10"})),
+                     cell(org.p_a1_mem, d(2)): "business"})
+
+    response = client.post(URL, {"month": "2026-10", "action": "save", "seen": seen,
+                                 cell(org.p_a1_mem, d(2)): "present", cell(org.p_a1_mem, d(3)): "present"},
+                           follow=True)
+
+    assert messages_of(response) == ["李娜 的 2026-10-02 考勤在您打开页面后已被他人修改,本次未保存;请刷新后重新填写。"]
+    assert statuses(org.c_a1_mem) == {d(2): "business"}
+
+    # Reloaded a little later (the page's time is taken a couple of seconds early, for writes still committing
+    # while it is read), the same change is saved; saving again right away is no conflict with oneself.
+    AttendanceChange.objects.filter(changed_by=colleague).update(
+        changed_at=timezone.now() - datetime.timedelta(seconds=10))
+    response = client.post(URL, {"month": "2026-10", "action": "save",
+                                 "seen": seen_of(client.get(URL, {"month": "2026-10"})),
+                                 cell(org.p_a1_mem, d(2)): "present", cell(org.p_a1_mem, d(3)): "present"},
+                           follow=True)
+    assert messages_of(response) == ["已保存,2天有变化。"]
+    response = client.post(URL, {"month": "2026-10", "action": "save", "seen": seen_of(response),
+                                 cell(org.p_a1_mem, d(3)): "absent"}, follow=True)
+    assert messages_of(response) == ["已保存,1天有变化。"]
+    assert statuses(org.c_a1_mem) == {d(2): "present", d(3): "absent"}
+    assert tally_differences() == []
+
+
+@pytest.mark.parametrize("seen", ["yesterday", "2026-10-01T10:00:00"])
+def test_a_malformed_page_time_is_refused_with_a_message(client, org, users, freeze, seen):
+    client.force_login(users.township)
+
+    response = client.post(URL, {"month": "2026-10", "action": "save", "seen": seen,
+                                 cell(org.p_a1_mem, d(2)): "present"}, follow=True)
+
+    assert messages_of(response) == ["考勤簿页面已过期,请刷新后重新填写。"]
+    assert statuses(org.c_a1_mem) == {}
