@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cksum requirements.lock | cut -d' ' -f1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo chromium lint messages bench clean
+.PHONY: run test install migrate demo chromium lint messages bench soak clean
 
 $(STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,3 +54,9 @@ clean:
 # and <name>_small, measures, writes bench/results/latest.json. CADRES=6000 is the quick run.
 bench: install
 	$(PY) -m bench.run $(if $(CADRES),--cadres $(CADRES))
+
+# The soak test of the issue "reliability" (docs/benchmarks.md): 200 simulated users for 10 minutes on the
+# generated province in DATABASE_URL (PostgreSQL), a real Celery worker on REDIS_URL's server (database 5),
+# write checks afterwards; writes bench/results/soak.json. MINUTES and USERS override the defaults.
+soak: install
+	$(PY) -m bench.soak --minutes $(or $(MINUTES),10) --users $(or $(USERS),200)
