@@ -259,6 +259,8 @@ class Load:
         self.host, self.port = spec["host"], spec["port"]
         self.lock = threading.Lock()
         self.latencies: dict[str, list[float]] = defaultdict(list)
+        # The same, for requests sent after the ramp-up (every person logged in): the steady state.
+        self.steady: dict[str, list[float]] = defaultdict(list)
         self.errors: list[dict] = []
         self.error_count: dict[str, int] = defaultdict(int)
         self.inbox: dict[str, deque] = defaultdict(deque)  # approver -> leave ids routed to them
@@ -273,6 +275,8 @@ class Load:
     def record(self, kind: str, seconds: float, ok: bool, user: str, path: str, why: str = "") -> None:
         with self.lock:
             self.latencies[kind].append(seconds * 1000)
+            if time.monotonic() - seconds - self.started >= self.spec["ramp"]:
+                self.steady[kind].append(seconds * 1000)
             if not ok:
                 self.error_count[kind] += 1
                 if len(self.errors) < 50:
@@ -555,20 +559,22 @@ def run_load(spec: dict) -> dict:
         person.join(timeout=max(1.0, load.deadline - time.monotonic()) + CLIENT_TIMEOUT + 30)
     stuck = sum(p.is_alive() for p in people)
     elapsed = time.monotonic() - load.started
-    kinds = {}
+    def figures(values: list[float]) -> dict:
+        return {"requests": len(values), "p50_ms": round(percentile(values, 0.50), 1),
+                "p95_ms": round(percentile(values, 0.95), 1), "p99_ms": round(percentile(values, 0.99), 1),
+                "max_ms": round(max(values), 1)}
+
+    kinds, steady = {}, {}
     for kind in KINDS:
-        values = load.latencies.get(kind, [])
-        if not values:
-            continue
-        kinds[kind] = {
-            "requests": len(values), "errors": load.error_count.get(kind, 0),
-            "p50_ms": round(percentile(values, 0.50), 1), "p95_ms": round(percentile(values, 0.95), 1),
-            "p99_ms": round(percentile(values, 0.99), 1), "max_ms": round(max(values), 1),
-        }
+        if load.latencies.get(kind):
+            kinds[kind] = {**figures(load.latencies[kind]), "errors": load.error_count.get(kind, 0)}
+        if load.steady.get(kind):
+            steady[kind] = figures(load.steady[kind])
     total = sum(k["requests"] for k in kinds.values())
     return {
         "seconds": round(elapsed, 1), "requests": total, "rps": round(total / elapsed, 2) if elapsed else 0.0,
         "errors": sum(load.error_count.values()) + stuck, "stuck_users": stuck, "kinds": kinds,
+        "steady_kinds": steady,
         "error_samples": load.errors[:20], "leaves": load.leaves, "leave_attempts": load.leave_attempts,
         "approvals": load.approvals, "register": load.register, "reports": load.reports,
     }
@@ -856,7 +862,8 @@ def soak(*, url: str, seconds: float, users: int, redis_url: str, think: tuple[f
         "gunicorn": {"config": "deploy/gunicorn.conf.py", "workers": workers or 2 * (os.cpu_count() or 1) + 1,
                      "threads": 2},
         "requests": outcome["requests"], "rps": outcome["rps"], "errors": outcome["errors"],
-        "stuck_users": outcome["stuck_users"], "kinds": outcome["kinds"], "error_samples": outcome["error_samples"],
+        "stuck_users": outcome["stuck_users"], "kinds": outcome["kinds"],
+        "steady_kinds": outcome.get("steady_kinds", {}), "error_samples": outcome["error_samples"],
         "checks": checks, "cleanup": cleanup, "report_wait_s": report_wait,
         "load_average": {"start": results["machine"].get("load_average_at_start"),
                          "during_max": round(max(samples), 2), "during_mean": round(sum(samples) / len(samples), 2),
@@ -883,6 +890,11 @@ def table(results: dict) -> str:
     for kind, k in results["kinds"].items():
         lines.append(f"{kind:<16}{k['requests']:>9}{k['errors']:>8}{k['p50_ms']:>9}{k['p95_ms']:>9}"
                      f"{k['p99_ms']:>9}{k['max_ms']:>9}")
+    if results.get("steady_kinds"):
+        lines += ["", f"after the ramp-up ({results['ramp_s']:.0f}s): requests sent once everyone is logged in",
+                  f"{'kind':<16}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"]
+        for kind, k in results["steady_kinds"].items():
+            lines.append(f"{kind:<16}{k['requests']:>9}{k['p50_ms']:>9}{k['p95_ms']:>9}{k['p99_ms']:>9}{k['max_ms']:>9}")
     lines.append("")
     for name, check in results["checks"].items():
         detail = {k: v for k, v in check.items() if k != "ok" and v not in ([], None, 0)}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -162,6 +162,9 @@ def register_write(
     return changed
 
 
+COMMIT_MARGIN = datetime.timedelta(seconds=2)
+
+
 def _register_write(*, entries: list[Entry], source: str, actor, reason: str,
                     unchanged_since: datetime.datetime | None = None) -> tuple[list[str], int]:
     cadre_ids = {e.cadre_id for e in entries}
@@ -170,14 +173,19 @@ def _register_write(*, entries: list[Entry], source: str, actor, reason: str,
     list(Cadre.objects.select_for_update().filter(pk__in=cadre_ids).order_by("pk").values_list("pk", flat=True))
     first, last = min(e.day for e in entries), max(e.day for e in entries)
     if unchanged_since is not None:
-        # Under the cadre locks: every write before this one has committed. The writer's own changes are not
-        # a conflict (saving again after the page reloaded).
+        # Under the cadre locks: every write before this one has committed. A change stamped after the page
+        # read its grid is newer than the page, whoever made it (the writer's own older form, sent late, must
+        # not undo their newer save either). Another writer's change stamped up to COMMIT_MARGIN before is
+        # treated as newer too: its history row is stamped when it is written, and its transaction may still
+        # have been committing while the page was read. The writer's own earlier saves had committed before
+        # their page was read (the save redirects to it).
         wanted = {(e.cadre_id, e.day) for e in entries}
-        changes = AttendanceChange.objects.filter(
-            cadre_id__in=cadre_ids, day__gte=first, day__lte=last, changed_at__gt=unchanged_since,
-        )
+        newer = Q(changed_at__gt=unchanged_since)
         if actor is not None and actor.is_authenticated:
-            changes = changes.exclude(changed_by=actor)
+            newer |= Q(changed_at__gt=unchanged_since - COMMIT_MARGIN) & ~Q(changed_by=actor)
+        else:
+            newer = Q(changed_at__gt=unchanged_since - COMMIT_MARGIN)
+        changes = AttendanceChange.objects.filter(newer, cadre_id__in=cadre_ids, day__gte=first, day__lte=last)
         stale = sorted({key for key in changes.values_list("cadre_id", "day") if key in wanted})
         if stale:
             names = dict(Cadre.objects.filter(pk__in={c for c, _d in stale}).values_list("pk", "name"))

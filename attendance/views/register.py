@@ -43,7 +43,6 @@ EVIDENCE_SOURCE = {
 }
 
 
-SEEN_MARGIN = datetime.timedelta(seconds=2)
 CELL_NAME = re.compile(r"c_(\d{1,18})_(\d{8})")
 
 
@@ -143,10 +142,9 @@ class RegisterView(LoginRequiredMixin, TemplateView):
         month = parse_month(self.request.GET.get("month"))
         confirmation = selectors.confirmation_of(township=township, month=month)
         today = timezone.localdate()
-        # When the grid was read, sent back by the form: a save refuses days someone else changed since (see
-        # register_write). Taken before the read and two seconds early, so a write committing while the page
-        # is being read (its history stamped before it committed) still counts as newer than the page.
-        seen = timezone.now() - SEEN_MARGIN
+        # When the grid was read (taken before the read), sent back by the form: a save refuses days changed
+        # since by anyone else or by an older form of the same person (see register_write).
+        seen = timezone.now()
         grid = selectors.register_grid(township=township, month=month)
         can_edit = user.role == Role.TOWNSHIP and confirmation is None
         can_correct = user.role == Role.TOWNSHIP and confirmation is not None

@@ -249,6 +249,24 @@ def test_a_form_opened_before_someone_else_saved_does_not_write_over_their_entry
     assert tally_differences() == []
 
 
+def test_an_older_form_of_the_same_official_sent_late_does_not_undo_their_newer_save(client, org, users, freeze):
+    # The official's first save of the page times out in the browser and waits in the server's queue; meanwhile
+    # they reload, record 10-02 as business and save. When the old request finally runs it must not write its
+    # older value back.
+    client.force_login(users.township)
+    old_seen = seen_of(client.get(URL, {"month": "2026-10"}))
+    fresh = seen_of(client.get(URL, {"month": "2026-10"}))
+    saved = client.post(URL, {"month": "2026-10", "action": "save", "seen": fresh, cell(org.p_a1_mem, d(2)): "business"},
+                        follow=True)
+    assert messages_of(saved) == ["已保存,1天有变化。"]
+
+    response = client.post(URL, {"month": "2026-10", "action": "save", "seen": old_seen,
+                                 cell(org.p_a1_mem, d(2)): "present"}, follow=True)
+
+    assert messages_of(response) == ["李娜 的 2026-10-02 考勤在您打开页面后已被他人修改,本次未保存;请刷新后重新填写。"]
+    assert statuses(org.c_a1_mem) == {d(2): "business"}
+
+
 @pytest.mark.parametrize("seen", ["yesterday", "2026-10-01T10:00:00"])
 def test_a_malformed_page_time_is_refused_with_a_message(client, org, users, freeze, seen):
     client.force_login(users.township)
