@@ -2,6 +2,7 @@
 import datetime
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
@@ -16,6 +17,9 @@ from villages.selectors import region_list
 from .. import selectors
 
 ONE_DAY = datetime.timedelta(days=1)
+# Rows per page: a county (~600 cadres) fits on one or two pages; a province of 60,000 would otherwise be a
+# 40 MB page. The totals above the table count every cadre of the selection.
+PAGE_SIZE = 500
 
 
 def figure_rows_html(figures: list) -> str:
@@ -82,9 +86,13 @@ class ComplianceView(LoginRequiredMixin, TemplateView):
             figures = [f for f in figures if f.flagged or (f.finished and not f.compliant)]
         periods = sorted({(f.period_start, f.period_end, f.period_kind) for f in figures})
         start, end = (periods[0][0], periods[0][1]) if periods else selectors.period_bounds("quarter", ref)
+        paginator = Paginator(figures, PAGE_SIZE)
+        page = paginator.get_page(params.get("page"))
         ctx.update({
             "figures": figures,
-            "rows_html": figure_rows_html(figures),
+            "page_obj": page if paginator.num_pages > 1 else None,
+            "paginator": paginator,
+            "rows_html": figure_rows_html(page.object_list),
             "ref": ref,
             "region": region,
             "regions": region_list(user=user).filter(level__lte=4).order_by("code") if user.role != Role.CADRE else [],

@@ -16,6 +16,7 @@ count. "As of" 2026-10-15 the quarter is over (figures from the monthly tallies)
     刘洋 (B1 龙潭村, county B): present 1 Jul – 24 Aug (31 + 24 = 55) → compliant.
 """
 import datetime
+import re
 
 import pytest
 from django.db.models import Count
@@ -379,6 +380,25 @@ def test_it_filters_the_page_by_township_and_state(client, org, users, q3):
     response = client.get(URL, {"date": "2026-08-01", "region": org.town_a1.pk, "state": "flagged"})
 
     assert [f.name for f in response.context["figures"]] == ["张伟", "李娜"]  # not compliant at quarter end
+
+
+def test_it_pages_a_large_jurisdiction_and_counts_every_cadre_above_the_table(client, org, users, q3, monkeypatch):
+    # Four cadres, two rows a page: page 2 lists 赵敏 and 王强, the totals still count all four, and the pager
+    # keeps the period and the filter in its links.
+    monkeypatch.setattr("attendance.views.compliance.PAGE_SIZE", 2)
+    client.force_login(users.county)
+
+    first = client.get(URL, {"date": "2026-08-01"})
+    second = client.get(URL, {"date": "2026-08-01", "page": "2"})
+    beyond = client.get(URL, {"date": "2026-08-01", "page": "x"})
+
+    names = lambda r: re.findall(r'<a href="/cadres/\d+/">([^<]+)</a>', r.content.decode())  # noqa: E731
+    assert names(first) == ["张伟", "李娜"]
+    assert names(second) == ["赵敏", "王强"]
+    assert names(beyond) == ["张伟", "李娜"]
+    assert second.context["totals"]["cadres"] == 4
+    assert "第 2 / 2 页" in second.content.decode()
+    assert "date=2026-08-01&amp;page=1" in second.content.decode()
 
 
 def test_it_sends_anonymous_visitors_to_the_login_page(client, org):
