@@ -7,6 +7,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import openpyxl
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell._writer import write_cell
@@ -98,6 +99,9 @@ def _stream_rows(ws):
 
 
 BIG = 10**15
+# The fast path writes into the text stream of openpyxl's et_xmlfile writer. With lxml installed openpyxl uses
+# lxml's writer instead, which has no such stream: rows then go through openpyxl cells (slower, same output).
+FAST_ROWS = not openpyxl.LXML
 
 
 class _Plain(list):
@@ -197,6 +201,7 @@ class TableSheet:
         ws.print_options.horizontalCentered = True
         if not self.styled:
             ws.print_options.gridLines = True
+        if not self.styled and FAST_ROWS:
             # Layout is complete: open the sheet's stream with the fast path for plain rows.
             ws._get_writer()
             ws._rows = _stream_rows(ws)
@@ -241,10 +246,17 @@ class TableSheet:
                 totals[j] += value
         if self.styled:
             ws.append([_cell(ws, value, number_format=self.columns[j].number_format) for j, value in enumerate(row)])
-        else:
+        elif FAST_ROWS:
             plain = _Plain(row)
             plain.sheet = self
             ws.append(plain)
+        else:
+            # openpyxl's own path: plain values, except text to neutralise and formatted numbers.
+            ws.append([
+                _cell(ws, value, border=None, number_format=None if isinstance(value, str) else self._formatted.get(j))
+                if neutralise(value) or (j in self._formatted and not isinstance(value, str)) else value
+                for j, value in enumerate(row)
+            ])
         self.count += 1
 
     def finish(self, *, totals_override: dict[int, object] | None = None, notes: list[str] | None = None) -> int:

@@ -144,9 +144,11 @@ def test_it_writes_a_notes_sheet_through_the_neutralising_cells(tmp_path):
     assert (ws["A2"].value, ws["A2"].data_type, ws["A2"].quotePrefix) == ("=1+1 不是公式", "s", True)
 
 
-def test_it_writes_plain_list_rows_that_read_back_exactly(tmp_path):
-    # Large lists take the fast path (ready-made XML per row): escaping, blanks, numbers, neutralised text and
-    # formatted columns must read back as openpyxl's own cells would.
+@pytest.mark.parametrize("fast", [True, False], ids=["ready-made XML", "openpyxl cells (lxml installed)"])
+def test_it_writes_plain_list_rows_that_read_back_exactly(tmp_path, monkeypatch, fast):
+    # Large lists take the fast path (ready-made XML per row) unless openpyxl writes through lxml: either way,
+    # escaping, blanks, numbers, neutralised text and formatted columns must read back as openpyxl's own cells.
+    monkeypatch.setattr("reports.excel.FAST_ROWS", fast)
     wb = new_workbook()
     columns = [Column("名称"), Column("数", number_format="0", total=True), Column("率", number_format="0.0%")]
     rows = [["a&b <c> d", 3, 0.25], ["  两端空白 ", None, 1 / 3], ["=SUM(A1)", 12345678, None], ["", -7, 0.5]]
