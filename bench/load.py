@@ -9,10 +9,15 @@ load process without loading the application it measures).
 - `python -m bench.load --spec FILE --out FILE`: the load generator. Threads, one connection each, run one
   scenario for a fixed time and count successes and errors:
     ping      GET /ping/ without cookies (the baseline: Django with no database work);
+    floor     POST /bench/write-floor/ as the county approver, a session per connection (bench/urls.py: the
+              least an authenticated write costs: session, user, CSRF, one row committed, a redirect);
     approve   POST /leave/<id>/approve/ as one county approver, each request a different submitted leave;
     save      POST /register/ as one township official per connection: a few cells of the township's month
               changed (in the village <-> official business), posted as the page's form sends them (its
-              script posts only the changed cells), the grid restored afterwards (untimed).
+              script posts only the changed cells), the grid restored afterwards (untimed). Each save changes
+              days this connection has not changed since it read the grid: a day changed after the page was
+              read is refused as a stale form (the browser reads the grid again after every save); when none
+              is left the grid is read again, untimed but on the same server.
   A POST answered with a redirect counts as a success only when the message the application queued for the
   next page is not an error (the messages cookie is read; the service refusing answers with a redirect too).
 """
@@ -240,6 +245,14 @@ def _redirected_ok(response: Response) -> tuple[bool, float, str]:
     return True, response.seconds, ""
 
 
+class WriteFloor(Scenario):
+    def client_for(self, index):
+        return Client(self.host, self.port, cookies=self.spec["sessions"][index])
+
+    def one(self, client, index):
+        return _redirected_ok(client.post(self.spec.get("path", "/bench/write-floor/"), []))
+
+
 class Approve(Scenario):
     def __init__(self, spec: dict) -> None:
         super().__init__(spec)
@@ -288,6 +301,7 @@ class Save(Scenario):
         if not flippable:
             raise RuntimeError(f"register of {township['code']} {self.spec['month']}: no editable past day")
         seen = SEEN.search(page.body.decode())
+        self.rngs[index].shuffle(flippable)
         self.grids[index] = {"cells": cells, "flippable": flippable, "township": township,
                              "seen": seen.group(1) if seen else ""}
 
@@ -298,8 +312,12 @@ class Save(Scenario):
 
     def one(self, client, index):
         grid = self.grids[index]
+        if len(grid["flippable"]) < self.changed_cells:
+            self.load_grid(client, index)  # as a browser would after saving: the page's time is now
+            grid = self.grids[index]
         cells = dict(grid["cells"])
-        chosen = self.rngs[index].sample(grid["flippable"], min(self.changed_cells, len(grid["flippable"])))
+        # Days not yet changed since the grid was read (shuffled once per read).
+        chosen = [grid["flippable"].pop() for _ in range(min(self.changed_cells, len(grid["flippable"])))]
         for name in chosen:
             cells[name] = FLIP[cells[name]]
         # As the browser sends it: the page's script (static/js/register.js) disables the unchanged cells, so
@@ -316,16 +334,18 @@ class Save(Scenario):
         restored = 0
         for index, cells in self.original.items():
             client = Client(self.host, self.port, cookies=self.spec["sessions"][index])
-            current = self.grids[index]["cells"]
-            changed = {name: value for name, value in cells.items() if value != current.get(name)}
-            with contextlib.suppress(OSError, http.client.HTTPException):
-                if client.post("/register/", self.form(index, changed)).status == 302:
+            with contextlib.suppress(OSError, http.client.HTTPException, RuntimeError):
+                self.load_grid(client, index)  # what the server holds now, and a page time after every save
+                current = self.grids[index]["cells"]
+                changed = {name: value for name, value in cells.items() if value != current.get(name)}
+                answer = client.post("/register/", self.form(index, changed))
+                if answer.status == 302 and not answer.error_message:
                     restored += 1
             client.close()
         return {"grids_restored": restored}
 
 
-SCENARIOS = {"ping": Ping, "approve": Approve, "save": Save}
+SCENARIOS = {"ping": Ping, "floor": WriteFloor, "approve": Approve, "save": Save}
 
 
 def run(spec: dict) -> dict:

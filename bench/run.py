@@ -300,7 +300,7 @@ def gunicorn(runner: Runner, url: str):
     port = free_port()
     argv = [str(Path(PYTHON).parent / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
             # a slow page is measured, not killed at gunicorn's default 30 s
-            "--timeout", "120", "config.wsgi"]
+            "--timeout", "120", "bench.wsgi"]
     env = runner.env(url)
     env["DJANGO_ALLOWED_HOSTS"] = "127.0.0.1"
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -378,8 +378,8 @@ def load(runner: Runner, spec: dict) -> tuple[dict, str]:
 
 def measure_throughput(runner: Runner, url: str, port: int, plan: dict, *, seconds: int, connections: int,
                        leaves: int) -> tuple[dict, dict, dict]:
-    """The baseline, then approvals, then register saves; a scenario that cannot run is recorded as failed
-    and the others still run."""
+    """The baseline (/ping/), the write floor, then approvals, then register saves; a scenario that cannot run
+    is recorded as failed and the others still run."""
     common = {"host": "127.0.0.1", "port": port, "seconds": seconds, "connections": connections,
               "today": plan["today"]}
     commands: dict[str, str] = {}
@@ -394,6 +394,19 @@ def measure_throughput(runner: Runner, url: str, port: int, plan: dict, *, secon
         log(f"  FAILED: {exc}")
 
     county = plan["county_b"]
+    log(f"throughput: the write floor, POST /bench/write-floor/ as {county['user']}, {connections} connections")
+    try:
+        sessions = []
+        for _ in range(connections):  # a session each: concurrent writes of one session would overwrite each other
+            writer = login(port, county["user"])
+            sessions.append(writer.cookies)
+            writer.close()
+        floor, commands["floor"] = load(runner, {**common, "scenario": "floor", "sessions": sessions})
+        log(f"  {floor['rps']} req/s, errors {floor['errors']}, client CPU {floor['client_cpu_seconds']}s")
+    except (BenchError, OSError, RuntimeError, http.client.HTTPException) as exc:
+        floor = {**failed, "error": str(exc)}
+        log(f"  FAILED: {exc}")
+
     log(f"throughput: preparing {leaves} submitted leave requests for {county['name']} ({county['user']})")
     try:
         prepared, commands["approve_prepare"] = runner.measure(url, "leaves-prepare", "--county", county["code"],
@@ -433,11 +446,16 @@ def measure_throughput(runner: Runner, url: str, port: int, plan: dict, *, secon
 
     def figure(result: dict) -> dict:
         ratio = round(result["rps"] / ping["rps"], 3) if ping["rps"] and "error" not in result else None
+        # Against the write floor too: the share of what any authenticated write reaches on this server.
+        of_floor = round(result["rps"] / floor["rps"], 3) if floor["rps"] and "error" not in result else None
         return {"rps": result["rps"], "baseline_rps": ping["rps"], "ratio": ratio, "errors": result["errors"],
+                "write_floor_rps": floor["rps"], "ratio_to_write_floor": of_floor,
                 **{k: v for k, v in result.items() if k not in ("rps", "errors")}}
 
+    floor_figure = figure(floor)
+    floor_figure.pop("write_floor_rps"), floor_figure.pop("ratio_to_write_floor")
     throughput = {"leave_approve": figure(approve), "register_save": figure(save)}
-    return throughput, ping, commands
+    return throughput, {"ping": ping, "write_floor": floor_figure}, commands
 
 
 # ---------------------------------------------------------------------------------------------- output
@@ -518,7 +536,8 @@ def table(results: dict) -> str:
              "p95 <= 150 ms, same queries")
     for name, t in results["throughput"].items():
         line(f"throughput {name}", f"{_fmt(t['rps'], '.1f')}/s vs /ping/ {_fmt(t['baseline_rps'], '.0f')}/s = "
-                                   f"{_fmt(t['ratio'], '.3f')}, {t['errors']} errors",
+                                   f"{_fmt(t['ratio'], '.3f')}, {t['errors']} errors; write floor "
+                                   f"{_fmt(t.get('write_floor_rps'), '.0f')}/s",
              ">= 0.4, 0 errors")
     failures = [f"{name}: {f}" for name in ("monthly_report", "annual_report") for f in results[name].get("failures", [])]
     failures += [f"page {n}: {p['error']}" for n, p in results["pages"].items() if p.get("error")]
@@ -564,6 +583,8 @@ def markdown(results: dict) -> str:
     for name, t in results["throughput"].items():
         rows.append(f"| throughput {name} | {_fmt(t['rps'], '.1f')}/s vs /ping/ {_fmt(t['baseline_rps'], '.0f')}/s → "
                     f"ratio **{_fmt(t['ratio'], '.3f')}**, {t['errors']} errors; p50 {t.get('p50_ms')} ms under load; "
+                    f"{_fmt(t.get('ratio_to_write_floor'), '.2f')} of the write floor "
+                    f"({_fmt(t.get('write_floor_rps'), '.0f')}/s); "
                     f"{t.get('queries_small')} / {t.get('queries')} queries per request | ≥ 0.4, 0 errors | "
                     f"{yes[verdict['throughput ' + name]]} |")
     return "\n".join(rows) + "\n"
@@ -691,7 +712,8 @@ def measure_all(args, runner: Runner, url: str, small_url: str, now: datetime.da
         log(f"server FAILED: {exc}")
         pages = {name: {"p50_ms": None, "p95_ms": None, "statuses": [], "error": str(exc)} for name in plan["pages"]}
         failed = {"rps": 0.0, "baseline_rps": None, "ratio": None, "errors": None, "error": str(exc)}
-        throughput, ping, load_commands = {"leave_approve": failed, "register_save": failed}, failed, {}
+        throughput, ping, load_commands = ({"leave_approve": failed, "register_save": failed},
+                                           {"ping": failed, "write_floor": failed}, {})
     commands["pages"] = (f"bench.load.time_page: {args.page_requests} sequential GETs per page after 5 warm-up, "
                          f"one keep-alive connection, logged in through /accounts/login/ (password {PASSWORD})")
     commands.update({f"throughput_{k}": v for k, v in load_commands.items()})
