@@ -46,7 +46,7 @@ def main() -> None:
     city = User.objects.filter(role=Role.ORG_DEPT, region__level=RegionLevel.CITY).order_by("username").first()
     for label, user in (("province", province), ("city", city)):
         client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="cadres.backends.UserWithJurisdictionBackend")
         for path in ("/", "/attendance/compliance/"):
             response = client.get(path)  # warm-up
             assert response.status_code == 200, (path, response.status_code)

@@ -213,7 +213,7 @@ def _client_for(username: str):
     from cadres.models import User
 
     client = Client()
-    client.force_login(User.objects.get(username=username), backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(User.objects.get(username=username), backend="cadres.backends.UserWithJurisdictionBackend")
     return client
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cadres.audit import audit_record
-from cadres.models import Cadre, Posting, Role
+from cadres.models import Cadre, Posting, Role, User
 from cadres.selectors import policy_for
 from villages.models import Region, RegionLevel
 
@@ -28,7 +28,7 @@ from ..models import (
     LeaveRequest,
     LeaveStatus,
 )
-from ..notifications import notify_cadre, notify_region_users, notify_users
+from ..notifications import notify_region_users, notify_users
 from .register import Entry, register_write
 
 ACTIVE = (LeaveStatus.SUBMITTED, LeaveStatus.APPROVED)
@@ -297,9 +297,11 @@ def _decide(
                  region_code=leave.village.code, ip=ip)
     text = (_("您的请假(%(start)s至%(end)s)已批准") if approve else _("您的请假(%(start)s至%(end)s)被驳回")) % {
         "start": leave.start_date.isoformat(), "end": leave.end_date.isoformat()}
-    notify_cadre(cadre=leave.cadre, text=text, url=leave.get_absolute_url())
+    # The cadre's accounts, and the township official who asked on their behalf: one INSERT for all.
+    recipients = list(User.objects.filter(cadre_id=leave.cadre_id, is_active=True))
     if leave.requested_by_id and leave.requested_by.cadre_id != leave.cadre_id:
-        notify_users(users=[leave.requested_by], text=text, url=leave.get_absolute_url())
+        recipients.append(leave.requested_by)
+    notify_users(users=recipients, text=text, url=leave.get_absolute_url())
     return leave
 
 

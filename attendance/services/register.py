@@ -71,11 +71,9 @@ def _postings_by_cadre(
     """The cadres' postings overlapping [first, last]. With `locked_in` (months), each posting also carries
     `locked_months`: those of its township's confirmed months among them, read in the same query (one
     EXISTS per month) instead of a second round trip."""
-    qs = (
-        Posting.objects.filter(cadre_id__in=cadre_ids)
-        .overlapping(first, last)
-        .select_related("village", "cadre")  # the township's id is on the village; the name is for messages
-    )
+    # The posting row alone (the township of the locked months is joined in SQL; names for messages are read
+    # only when there is a refusal to word).
+    qs = Posting.objects.filter(cadre_id__in=cadre_ids).overlapping(first, last)
     if locked_in:
         qs = qs.annotate(**{
             f"locked_{i}": Exists(
@@ -90,20 +88,65 @@ def _postings_by_cadre(
     return result
 
 
+# Rows per UPDATE ... FROM statement: SQLite allows at most 500 terms in a compound SELECT.
+ROWS_PER_UPDATE = 250
+
+
+def _literal_rows(columns: list[tuple[str, str | None]], rows: list[tuple]) -> tuple[str, list]:
+    """A derived table of literal rows, `(SELECT %s AS a, ... UNION ALL SELECT %s, ...)`, to UPDATE ... FROM in
+    one statement on PostgreSQL and SQLite alike (SQLite's VALUES cannot name its columns). `columns` are
+    (alias, cast) pairs: integer columns are cast, since PostgreSQL types a column of NULLs as text."""
+    def select(first: bool) -> str:
+        return "SELECT " + ", ".join(
+            (f"CAST(%s AS {cast})" if cast else "%s") + (f" AS {alias}" if first else "") for alias, cast in columns
+        )
+
+    return "(" + " UNION ALL ".join(select(i == 0) for i in range(len(rows))) + ")", [v for row in rows for v in row]
+
+
+def _update_days(rows: list[AttendanceDay], *, source: str, set_by_id: int | None, set_at: datetime.datetime) -> None:
+    """Write the changed fields of existing register rows, one statement per ROWS_PER_UPDATE rows (Django's
+    bulk_update builds a CASE expression per field and row in Python, the largest cost of a small save)."""
+    meta, quote = AttendanceDay._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
+
+    def column(name: str) -> str:
+        return quote(meta.get_field(name).column)
+
+    for first in range(0, len(rows), ROWS_PER_UPDATE):
+        chunk = rows[first:first + ROWS_PER_UPDATE]
+        derived, params = _literal_rows(
+            [("v_id", "INTEGER"), ("v_posting", "INTEGER"), ("v_status", None), ("v_leave", "INTEGER"),
+             ("v_flagged", None), ("v_note", None)],
+            [(row.pk, row.posting_id, row.status, row.leave_id, row.flagged, row.note) for row in chunk],
+        )
+        sql = (
+            f"UPDATE {table} SET {column('posting')} = v.v_posting, {column('status')} = v.v_status, "  # noqa: S608
+            f"{column('source')} = %s, {column('leave')} = v.v_leave, {column('flagged')} = v.v_flagged, "
+            f"{column('note')} = v.v_note, {column('set_by')} = %s, {column('set_at')} = %s "
+            f"FROM {derived} AS v WHERE {table}.{quote(meta.pk.column)} = v.v_id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [source, set_by_id, connection.ops.adapt_datetimefield_value(set_at), *params])
+            if cursor.rowcount != len(chunk):  # the rows were read under the cadre locks: they must all be there
+                raise RuntimeError(f"register update wrote {cursor.rowcount} of {len(chunk)} rows")
+
+
 def _apply_tally_deltas(deltas: dict[tuple[int, int, datetime.date], dict[str, int]]) -> None:
     """Add the deltas to the tallies. Deltas that only add (approved leave, days recorded for the first time)
     go in one INSERT ... ON CONFLICT DO UPDATE for all posting-months, which also creates a month's row
     without a second round trip or a race; deltas that move days between statuses need the row to exist
-    already (the days they subtract were counted in it) and are one UPDATE per posting-month, since the
-    proposed row of an upsert is checked against the non-negative constraints before the conflict is."""
+    already (the days they subtract were counted in it) and go in one UPDATE ... FROM for all posting-months,
+    since the proposed row of an upsert is checked against the non-negative constraints before the conflict
+    is. A month whose row is missing after all (tallies not yet built) is created or added to on its own."""
     adding: list[tuple[int, int, datetime.date, dict[str, int]]] = []
+    moving: list[tuple[int, int, datetime.date, dict[str, int]]] = []
     for (posting_id, cadre_id, month), fields in deltas.items():
         changes = {name: n for name, n in fields.items() if n}
-        if not changes:
-            continue
-        if all(n > 0 for n in changes.values()):
-            adding.append((posting_id, cadre_id, month, changes))
-            continue
+        if changes:
+            (adding if all(n > 0 for n in changes.values()) else moving).append((posting_id, cadre_id, month, changes))
+    missing = _move_tallies(moving) if moving else []
+    for posting_id, cadre_id, month, changes in missing:
         update = {name: F(name) + n for name, n in changes.items()}
         if MonthlyTally.objects.filter(posting_id=posting_id, month=month).update(**update):
             continue
@@ -115,6 +158,39 @@ def _apply_tally_deltas(deltas: dict[tuple[int, int, datetime.date], dict[str, i
             MonthlyTally.objects.filter(posting_id=posting_id, month=month).update(**update)
     if adding:
         _upsert_tallies(adding)
+
+
+def _move_tallies(rows: list[tuple[int, int, datetime.date, dict[str, int]]]) -> list:
+    """One UPDATE ... FROM per ROWS_PER_UPDATE posting-months; returns those whose tally row is missing (for
+    the caller to create or add to one by one)."""
+    meta, quote = MonthlyTally._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
+    names = list(TALLY_FIELDS.values())
+    counted = [quote(meta.get_field(name).column) for name in names]
+    posting, month = quote(meta.get_field("posting").column), quote(meta.get_field("month").column)
+    missing = []
+    for first in range(0, len(rows), ROWS_PER_UPDATE):
+        chunk = rows[first:first + ROWS_PER_UPDATE]
+        derived, params = _literal_rows(
+            [("v_posting", "INTEGER"), ("v_month", None), *((f"v_{name}", "INTEGER") for name in names)],
+            [(posting_id, connection.ops.adapt_datefield_value(day), *(changes.get(name, 0) for name in names))
+             for posting_id, _cadre_id, day, changes in chunk],
+        )
+        sql = (
+            f"UPDATE {table} SET "  # noqa: S608
+            + ", ".join(f"{c} = {table}.{c} + v.v_{name}" for c, name in zip(counted, names, strict=True))
+            + f" FROM {derived} AS v WHERE {table}.{posting} = v.v_posting AND {table}.{month} = v.v_month"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if cursor.rowcount == len(chunk):
+                continue
+        # Rare: some month's row is missing, so the statement did not touch it (and added to the others). Under
+        # the cadre locks nobody else writes these rows meanwhile.
+        existing = set(MonthlyTally.objects.filter(
+            posting_id__in={r[0] for r in chunk}, month__in={r[2] for r in chunk}).values_list("posting_id", "month"))
+        missing += [r for r in chunk if (r[0], r[2]) not in existing]
+    return missing
 
 
 def _upsert_tallies(rows: list[tuple[int, int, datetime.date, dict[str, int]]]) -> None:
@@ -197,29 +273,25 @@ def _register_write(*, entries: list[Entry], source: str, actor, reason: str,
     locked_in = sorted({month_start(e.day) for e in entries}) if source in LOCKED_SOURCES else []
     postings = _postings_by_cadre(cadre_ids, first, last, locked_in=locked_in)
 
-    errors: list[str] = []
     resolved: list[tuple[Entry, Posting]] = []
     outside: list[Entry] = []
+    locked: list[Entry] = []
     for entry in entries:
         posting = next((p for p in postings.get(entry.cadre_id, []) if p.is_in_force_on(entry.day)), None)
         if posting is None:
             outside.append(entry)
         elif month_start(entry.day) in posting.locked_months:
-            errors.append(
-                _("%(name)s 的 %(month)s 考勤已确认锁定,如需更正请提交更正申请。")
-                % {"name": posting.cadre.name, "month": entry.day.strftime("%Y-%m")}
-            )
+            locked.append(entry)
         else:
             resolved.append((entry, posting))
-    if outside:
-        names = dict(Cadre.objects.filter(pk__in={e.cadre_id for e in outside}).values_list("pk", "name"))
-        errors += [
-            _("%(name)s 在 %(day)s 不在派驻期内,不能记录考勤。")
-            % {"name": names.get(e.cadre_id, e.cadre_id), "day": e.day.isoformat()}
-            for e in outside
-        ]
-    if errors:
-        return errors, 0
+    if outside or locked:
+        names = dict(Cadre.objects.filter(pk__in={e.cadre_id for e in (*outside, *locked)}).values_list("pk", "name"))
+        return [
+            *(_("%(name)s 的 %(month)s 考勤已确认锁定,如需更正请提交更正申请。")
+              % {"name": names.get(e.cadre_id, e.cadre_id), "month": e.day.strftime("%Y-%m")} for e in locked),
+            *(_("%(name)s 在 %(day)s 不在派驻期内,不能记录考勤。")
+              % {"name": names.get(e.cadre_id, e.cadre_id), "day": e.day.isoformat()} for e in outside),
+        ], 0
 
     existing = {
         (row.cadre_id, row.day): row
@@ -271,9 +343,7 @@ def _register_write(*, entries: list[Entry], source: str, actor, reason: str,
     if creates:
         AttendanceDay.objects.bulk_create(creates, batch_size=1000)
     if updates:
-        AttendanceDay.objects.bulk_update(
-            updates, ["posting", "status", "source", "leave", "flagged", "note", "set_by", "set_at"], batch_size=1000
-        )
+        _update_days(updates, source=source, set_by_id=changed_by.pk if changed_by else None, set_at=now)
     if history:
         AttendanceChange.objects.bulk_create(history, batch_size=1000)
     _apply_tally_deltas(deltas)

@@ -157,8 +157,10 @@ class LeaveActionView(LoginRequiredMixin, View):
     http_method_names = ["post"]
 
     def post(self, request, pk, action):
-        # With what a decision reads selected too, so the service does not read the leave again.
-        leave = get_object_or_404(selectors.leave_list(user=request.user).select_related(*DECIDE_RELATED), pk=pk)
+        # Selecting what a decision reads (and only that: not the list's township and approver), so the service
+        # does not read the leave again.
+        leave = get_object_or_404(
+            selectors.leave_list(user=request.user).select_related(None).select_related(*DECIDE_RELATED), pk=pk)
         ip = client_ip(request)
         try:
             if action in ("approve", "reject"):

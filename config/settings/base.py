@@ -58,7 +58,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "cadres.backends.UserWithJurisdictionBackend",
 ]
 # Lock a username from one address after repeated failures; unlocks after the cool-off (or by an admin in
 # the Django admin's "Access attempts").

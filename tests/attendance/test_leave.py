@@ -33,7 +33,7 @@ from attendance.services import (
 from villages.models import RegionLevel
 
 TODAY = datetime.date(2026, 11, 10)
-PINNED_APPROVAL_QUERIES = 18  # see test_it_approves_a_leave_in_a_pinned_number_of_queries
+PINNED_APPROVAL_QUERIES = 16  # see test_it_approves_a_leave_in_a_pinned_number_of_queries
 LIST = reverse("attendance:leave_list")
 CREATE = reverse("attendance:leave_create")
 
@@ -761,11 +761,11 @@ def test_it_records_one_event_per_step(org, users, freeze):
 
 def test_it_approves_a_leave_in_a_pinned_number_of_queries(client, org, users, freeze, django_assert_num_queries):
     # Approval throughput is a benchmark figure (docs/benchmarks.md), so its queries are pinned. They are: the
-    # session, the user and their region; the leave with all a decision reads (one query, reused by the
-    # service); the savepoint of leave_approve; the conditional UPDATE; register_write's cadre lock, postings
-    # (with the locked months), days, INSERT of the days, INSERT of their history and one tally upsert for
-    # every month; the event; the audit entry; the cadre's accounts; one notification INSERT for the cadre and
-    # one for the township that asked; the savepoint's release. (The session is not saved: the GET before
+    # session, the user with their region (one query, cadres.backends); the leave with all a decision reads
+    # (one query, reused by the service); the savepoint of leave_approve; the conditional UPDATE;
+    # register_write's cadre lock, postings (with the locked months), days, INSERT of the days, INSERT of their
+    # history and one tally upsert for every month; the event; the audit entry; the cadre's accounts; one
+    # notification INSERT for the cadre and the township that asked; the savepoint's release. (The session is not saved: the GET before
     # refreshed it, config/middleware.py.)
     in_november = ask(users.township, org.c_a1_mem, d(16), d(17))
     across_months = ask(users.township, org.c_a1_mem, d(30), d(1, 12))  # two tallies, one upsert
