@@ -14,6 +14,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cadres.audit import audit_record
 from cadres.models import Cadre, Posting
@@ -375,7 +376,9 @@ def register_confirm_month(
         raise ValidationError(_("%(month)s 尚未结束,不能确认。") % {"month": month.strftime("%Y-%m")})
     gaps = register_gaps(township=township, month=month)
     if gaps and not accept_unrecorded:
-        listed = "、".join(f"{name}({n}天)" for name, n in gaps[:10])
+        listed = _("、").join(
+            ngettext("%(name)s(%(n)d天)", "%(name)s(%(n)d天)", n) % {"name": name, "n": n} for name, n in gaps[:10]
+        )
         raise ValidationError(
             _("还有未记录的考勤:%(list)s%(more)s。请补录,或勾选“其余天数按未记录确认”后再确认。")
             % {"list": listed, "more": _("等") if len(gaps) > 10 else ""}

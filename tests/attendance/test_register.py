@@ -9,6 +9,7 @@ import datetime
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from attendance.models import (
     AttendanceChange,
@@ -341,6 +342,16 @@ def test_it_refuses_to_confirm_with_unrecorded_days_and_lists_them(client, org, 
 
     assert messages_of(response) == ["还有未记录的考勤:李娜(3天)。请补录,或勾选“其余天数按未记录确认”后再确认。"]
     assert not MonthConfirmation.objects.exists()
+
+
+def test_the_unrecorded_days_are_listed_in_the_users_language(org, users, freeze):
+    fill(org.c_a1_sec, d(1), d(30), actor=users.township)
+    fill(org.c_a1_mem, d(1), d(28), actor=users.township)
+
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
+        register_confirm_month(actor=users.township, township=org.town_a1, month=OCT)
+
+    assert refused.value.messages[0].startswith("Some attendance is still not recorded: 张伟 (1 day), 李娜 (3 days)")
 
 
 def test_it_confirms_with_unrecorded_days_when_the_township_accepts_them(client, org, users, freeze):
