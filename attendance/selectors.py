@@ -1,6 +1,7 @@
 """Reads of the register, leave and compliance, scoped to a user. The compliance figures here are the ones
 the pages show and the reports print: one function, one formula."""
 import datetime
+import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -233,7 +234,10 @@ def checkins_of(*, user) -> QuerySet[CheckIn]:
 # ---------------------------------------------------------------- compliance
 
 
+@functools.lru_cache(maxsize=1024)
 def period_bounds(kind: str, day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """First and last day of the compliance period of `kind` containing `day`. Cached: compliance of a province
+    asks it once per posting, always for the same few (kind, day) pairs."""
     if kind == CompliancePeriod.MONTH:
         first = month_start(day)
         return first, next_month(first) - ONE_DAY
@@ -423,26 +427,28 @@ def compliance_figures(
                     n_present=Sum("present"), n_leave=Sum("leave"), n_business=Sum("business"),
                     n_training=Sum("training"), n_absent=Sum("absent"),
                 )
+                .values_list("cadre_id", "n_present", "n_leave", "n_business", "n_training", "n_absent")
             )
-            for row in rows:
-                fig = figures.get(row["cadre_id"])
+            for cadre_id, present, leave, business, training, absent in rows:
+                fig = figures.get(cadre_id)
                 if fig is None:
                     continue
-                fig.present += row["n_present"] or 0
-                fig.leave += row["n_leave"] or 0
-                fig.business += row["n_business"] or 0
-                fig.training += row["n_training"] or 0
-                fig.absent += row["n_absent"] or 0
+                fig.present += present or 0
+                fig.leave += leave or 0
+                fig.business += business or 0
+                fig.training += training or 0
+                fig.absent += absent or 0
         if running_from <= through:
             rows = (
                 AttendanceDay.objects.filter(**posting_filter, day__gte=max(start, running_from), day__lte=through)
                 .values("cadre_id", "status")
                 .annotate(n=Count("pk"))
+                .values_list("cadre_id", "status", "n")
             )
-            for row in rows:
-                fig = figures.get(row["cadre_id"])
-                if fig is not None and row["status"] in TALLIED:
-                    setattr(fig, row["status"], getattr(fig, row["status"]) + row["n"])
+            for cadre_id, status, n in rows:
+                fig = figures.get(cadre_id)
+                if fig is not None and status in TALLIED:
+                    setattr(fig, status, getattr(fig, status) + n)
 
     for fig in figures.values():
         fig.settle()

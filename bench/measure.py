@@ -147,7 +147,6 @@ def cmd_floor(args) -> dict:
     from openpyxl import Workbook
 
     from attendance.models import AttendanceDay
-    from reports.figures import without_jit
 
     sample = json.loads(Path(args.sample).read_text())
     row = (sample["row"] + [None] * sample["cols"])[: sample["cols"]]
@@ -165,9 +164,9 @@ def cmd_floor(args) -> dict:
     connection.ensure_connection()
     startup = peak_rss_mb()
     started = time.perf_counter()
-    # Planned without JIT compilation, as the report's own aggregates are (reports.figures.without_jit): on the
-    # same server settings, or the floor would carry a cost the report does not.
-    with connection.cursor() as cursor, without_jit():
+    # Through the application's own connection settings (JIT compilation off, config/settings/base.py), as the
+    # report's statements run: the floor carries no cost the report does not.
+    with connection.cursor() as cursor:
         cursor.execute(sql, [first, after])
         groups = cursor.fetchall()
     query_seconds = time.perf_counter() - started

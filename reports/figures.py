@@ -11,13 +11,11 @@ exactly as compliance_figures and the report counted them. `cadre_figures` then 
 Rows are plain tuples streamed through a server-side cursor (PostgreSQL), so memory does not grow with the
 jurisdiction."""
 import datetime
-import functools
 import operator
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.db import DatabaseError, connection
+from django.db import connection
 from django.db.models import QuerySet
 
 from attendance.models import AttendanceDay, DaySource, DayStatus, MonthlyTally
@@ -76,37 +74,6 @@ class Windows:
                 r = raws.index((lo, through))
             layout.append((t, r))
         return tallies, raws, layout
-
-
-@contextmanager
-def without_jit():
-    """Statements planned inside the block are planned without JIT compilation (PostgreSQL; elsewhere a no-op).
-
-    PostgreSQL compiles a statement whose estimated cost passes jit_above_cost to machine code before running
-    it. The register's size puts the reports' aggregates far above that threshold, and for them compiling costs
-    more than it saves: 2.9 s of the 3.5 s that a province's annual query took. Whether to compile is decided
-    when a statement is planned (for a server-side cursor, at its DECLARE), so the session's setting is
-    switched off around that and restored after."""
-    if connection.vendor != "postgresql":
-        yield
-        return
-
-    def set_jit(value: str) -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('jit'), set_config('jit', %s, false)", [value])
-            return cursor.fetchone()[0]
-
-    previous = set_jit("off")
-    try:
-        yield
-    finally:
-        try:
-            set_jit(previous)
-        except DatabaseError:
-            # A statement failed inside a transaction: the connection takes no other until the rollback, which
-            # undoes the setting anyway (and the statement's own error is the one to report).
-            if connection.get_autocommit():
-                raise
 
 
 def _q(name: str) -> str:
@@ -237,8 +204,7 @@ def posting_facts(*, postings: QuerySet, windows: Windows, order_by: str, extra:
     all_params = [*extra_params, *params, *ids_params]
     n_base, n_extra = len(base), len(extra_selects)
     with connection.chunked_cursor() as cursor:
-        with without_jit():
-            cursor.execute(sql, all_params)
+        cursor.execute(sql, all_params)
         while True:
             rows = cursor.fetchmany(FETCH)
             if not rows:
@@ -269,13 +235,6 @@ def overlap(first: datetime.date, last: datetime.date | None, start: datetime.da
     return max(0, (b - a).days + 1)
 
 
-@functools.lru_cache(maxsize=256)
-def _bounds(kind: str, ref: datetime.date) -> tuple[datetime.date, datetime.date]:
-    """period_bounds, computed once per (period kind, reference day): cadre_figures needs it for every posting,
-    a quarter of a million times in a province's annual report, always for the same few pairs."""
-    return period_bounds(kind, ref)
-
-
 def register_windows(windows: Windows, *, kinds, ref: datetime.date, as_of: datetime.date) -> None:
     """The windows cadre_figures reads for a reference day: one per policy period kind in use."""
     for kind in kinds:
@@ -291,7 +250,7 @@ def cadre_figures(postings: list[PostingFacts], *, ref: datetime.date, as_of: da
     fig = None
     for p in postings:
         policy = policies[p.township_id]
-        start, end = _bounds(policy.min_days_period, ref)
+        start, end = period_bounds(policy.min_days_period, ref)  # cached
         # overlap() of the posting with the period and with the period up to as_of, written out: this runs a
         # quarter of a million times for a province's annual report.
         first = max(p.start_date, start)
@@ -351,5 +310,4 @@ def outcome_sums(*, region_prefix: str, start: datetime.date, end: datetime.date
                   **{name: Sum(name) for name in DiaryEntry.OUTCOME_FIELDS})
         .order_by()
     )
-    with without_jit():
-        return {row.pop("key"): {k: v or 0 for k, v in row.items()} for row in rows}
+    return {row.pop("key"): {k: v or 0 for k, v in row.items()} for row in rows}

@@ -97,6 +97,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("DJANGO_PG_JIT", "off") == "off":
+    # PostgreSQL compiles a statement to machine code when the planner rates it expensive (jit_above_cost). For
+    # this application's heavy statements, the aggregates over the register, compiling costs more than it
+    # saves: on the 60,000-cadre province it was 2.9 s of the 3.5 s a province's annual report query took, and
+    # a year's GROUP BY ran in 2.5 s instead of 3.5 s without it (docs/benchmarks.md). Off for the
+    # application's connections; DJANGO_PG_JIT=on leaves the server's setting.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite serialises writers; wait for the lock instead of failing at once under two browser tabs.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20

@@ -3,12 +3,12 @@ to the aggregates, never queries (a query per posting or per township would not 
 import datetime
 
 import pytest
-from django.db import DataError, connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from attendance.models import DayStatus
 from cadres.models import Posting
-from reports import builders, figures
+from reports import builders
 from tests.factories import CadreFactory, PostingFactory, RegionFactory, VillageFactory
 from villages.models import Policy, RegionLevel
 
@@ -75,23 +75,9 @@ def test_the_annual_report_makes_as_many_queries_for_a_bigger_county(tmp_path, o
     assert queries(build) == small
 
 
-def jit_setting() -> str:
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT compilation is PostgreSQL's")
+def test_the_applications_connections_plan_without_jit(db):
+    # config/settings/base.py: compiling the register's aggregates cost more than it saved (docs/benchmarks.md).
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('jit')")
-        return cursor.fetchone()[0]
-
-
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT compilation is PostgreSQL's")
-def test_report_statements_are_planned_without_jit_and_the_session_setting_is_restored(db):
-    with connection.cursor() as cursor:
-        cursor.execute("SET jit = on")
-    with figures.without_jit():
-        assert jit_setting() == "off"
-    assert jit_setting() == "on"
-    with pytest.raises(ZeroDivisionError), figures.without_jit():
-        1 / 0  # noqa: B018 - an error raised inside the block
-    assert jit_setting() == "on"
-    # A statement failing inside a transaction: its own error is raised, and the rollback restores the setting.
-    with pytest.raises(DataError), transaction.atomic(), figures.without_jit(), connection.cursor() as cursor:
-        cursor.execute("SELECT 1 / 0")
-    assert jit_setting() == "on"
+        assert cursor.fetchone()[0] == "off"
