@@ -1,6 +1,6 @@
 """In-app notifications, and e-mail through Django's mail backend when the recipient has an address."""
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import send_mass_mail
 from django.db import transaction
 
 from cadres.models import User
@@ -11,15 +11,12 @@ from .models import Notification
 def notify_users(*, users, text: str, url: str = "") -> int:
     users = [u for u in users if u.is_active]
     Notification.objects.bulk_create([Notification(user=u, text=text[:300], url=url[:200]) for u in users])
-    recipients = [u.email for u in users if u.email]
+    recipients = sorted({u.email for u in users if u.email})
     if recipients:
-        # After commit: a rolled-back approval must not have sent mail.
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=text[:80], message=f"{text}\n{url}", from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=recipients, fail_silently=True,
-            )
-        )
+        # One message per address (recipients do not see each other's), over one connection; after commit: a
+        # rolled-back approval must not have sent mail.
+        messages = [(text[:80], f"{text}\n{url}", settings.DEFAULT_FROM_EMAIL, [address]) for address in recipients]
+        transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=True))
     return len(users)
 
 

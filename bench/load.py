@@ -17,7 +17,7 @@ load process without loading the application it measures).
               script posts only the changed cells), the grid restored afterwards (untimed). Each save changes
               days this connection has not changed since it read the grid: a day changed after the page was
               read is refused as a stale form (the browser reads the grid again after every save); when none
-              is left the grid is read again, untimed but on the same server.
+              is left the grid is read again (not counted as a save, but inside the scenario's time).
   A POST answered with a redirect counts as a success only when the message the application queued for the
   next page is not an error (the messages cookie is read; the service refusing answers with a redirect too).
 """
@@ -198,7 +198,7 @@ class Worker(threading.Thread):
                 outcome = scenario.one(client, self.index)
             except StopIteration:
                 break
-            except (OSError, http.client.HTTPException) as exc:
+            except (OSError, http.client.HTTPException, RuntimeError) as exc:  # RuntimeError: a grid not read
                 client.close()
                 outcome = (False, 0.0, f"{type(exc).__name__}: {exc}")
             ok, seconds, why = outcome
@@ -240,6 +240,8 @@ class Ping(Scenario):
 def _redirected_ok(response: Response) -> tuple[bool, float, str]:
     if response.status != 302:
         return False, response.seconds, f"HTTP {response.status}"
+    if response.location.split("?")[0].endswith("/accounts/login/"):  # signed out: nothing was done
+        return False, response.seconds, "redirected to the login page"
     if response.error_message:
         return False, response.seconds, "; ".join(t for lvl, t in response.messages if lvl >= ERROR_LEVEL)[:200]
     return True, response.seconds, ""

@@ -96,7 +96,8 @@ ROWS_PER_UPDATE = 250
 def _literal_rows(columns: list[tuple[str, str | None]], rows: list[tuple]) -> tuple[str, list]:
     """A derived table of literal rows, `(SELECT %s AS a, ... UNION ALL SELECT %s, ...)`, to UPDATE ... FROM in
     one statement on PostgreSQL and SQLite alike (SQLite's VALUES cannot name its columns). `columns` are
-    (alias, cast) pairs: integer columns are cast, since PostgreSQL types a column of NULLs as text."""
+    (alias, cast) pairs: integer columns are cast (ids to BIGINT: the keys are 64-bit), since PostgreSQL
+    types a column of NULLs as text."""
     def select(first: bool) -> str:
         return "SELECT " + ", ".join(
             (f"CAST(%s AS {cast})" if cast else "%s") + (f" AS {alias}" if first else "") for alias, cast in columns
@@ -117,7 +118,7 @@ def _update_days(rows: list[AttendanceDay], *, source: str, set_by_id: int | Non
     for first in range(0, len(rows), ROWS_PER_UPDATE):
         chunk = rows[first:first + ROWS_PER_UPDATE]
         derived, params = _literal_rows(
-            [("v_id", "INTEGER"), ("v_posting", "INTEGER"), ("v_status", None), ("v_leave", "INTEGER"),
+            [("v_id", "BIGINT"), ("v_posting", "BIGINT"), ("v_status", None), ("v_leave", "BIGINT"),
              ("v_flagged", None), ("v_note", None)],
             [(row.pk, row.posting_id, row.status, row.leave_id, row.flagged, row.note) for row in chunk],
         )
@@ -173,7 +174,7 @@ def _move_tallies(rows: list[tuple[int, int, datetime.date, dict[str, int]]]) ->
     for first in range(0, len(rows), ROWS_PER_UPDATE):
         chunk = rows[first:first + ROWS_PER_UPDATE]
         derived, params = _literal_rows(
-            [("v_posting", "INTEGER"), ("v_month", None), *((f"v_{name}", "INTEGER") for name in names)],
+            [("v_posting", "BIGINT"), ("v_month", None), *((f"v_{name}", "INTEGER") for name in names)],
             [(posting_id, connection.ops.adapt_datefield_value(day), *(changes.get(name, 0) for name in names))
              for posting_id, _cadre_id, day, changes in chunk],
         )
@@ -244,6 +245,8 @@ COMMIT_MARGIN = datetime.timedelta(seconds=2)
 
 def _register_write(*, entries: list[Entry], source: str, actor, reason: str,
                     unchanged_since: datetime.datetime | None = None) -> tuple[list[str], int]:
+    # One entry per cadre-day, the last one given: a day is one row, written once.
+    entries = list({(e.cadre_id, e.day): e for e in entries}.values())
     cadre_ids = {e.cadre_id for e in entries}
     # Serialise writers per cadre (sorted to avoid deadlocks) so the tally deltas below are computed against
     # the rows as they are, not as another transaction is about to leave them.

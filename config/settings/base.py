@@ -97,12 +97,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("DJANGO_PG_JIT", "off") == "off":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool("DJANGO_PG_JIT", False):
     # PostgreSQL compiles a statement to machine code when the planner rates it expensive (jit_above_cost). For
     # this application's heavy statements, the aggregates over the register, compiling costs more than it
     # saves: on the 60,000-cadre province it was 2.9 s of the 3.5 s a province's annual report query took, and
     # a year's GROUP BY ran in 2.5 s instead of 3.5 s without it (docs/benchmarks.md). Off for the
-    # application's connections; DJANGO_PG_JIT=on leaves the server's setting.
+    # application's connections; DJANGO_PG_JIT=on leaves the server's setting. (Behind a pooler that drops
+    # startup options, set it on the database instead: ALTER DATABASE … SET jit = off.)
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -624,6 +624,22 @@ def test_it_emails_an_approver_who_has_an_address(org, users, freeze, django_cap
     assert leave.get_absolute_url() in mail.outbox[0].body
 
 
+def test_each_person_told_of_a_decision_gets_their_own_email(org, users, freeze, django_capture_on_commit_callbacks):
+    # The cadre and the township official who asked for them: two messages, neither sees the other's address.
+    users.township.email = "chengguan@example.cn"
+    users.township.save()
+    users.cadre.email = "lina@example.cn"
+    users.cadre.save()
+    leave = ask(users.township, org.c_a1_mem, d(16), d(20))
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        leave_approve(actor=users.county, leave_id=leave.pk)
+
+    assert sorted(m.to for m in mail.outbox) == [["chengguan@example.cn"], ["lina@example.cn"]]
+    assert all("已批准" in m.subject and leave.get_absolute_url() in m.body for m in mail.outbox)
+
+
 def test_it_sends_no_email_for_a_request_that_was_refused(org, users, freeze, django_capture_on_commit_callbacks):
     users.township.email = "chengguan@example.cn"
     users.township.save()

@@ -606,7 +606,7 @@ def test_it_writes_three_days_in_a_pinned_number_of_queries(org, users, freeze, 
 def test_it_moves_days_of_several_cadres_and_months_in_one_statement_each(org, users, freeze,
                                                                           django_assert_num_queries):
     # Two cadres, two months each: the changed rows are one UPDATE, their tallies one UPDATE, with every field
-    # written as given (a leave id on some rows and not others, a flag, a note, who and when).
+    # written as given (a flag, a note, the source, who and when).
     for cadre in (org.c_a1_mem, org.c_a1_sec):
         fill(cadre, d(29, 9), d(2), actor=users.township)  # 29 Sep - 2 Oct: present
     moved = [
@@ -634,6 +634,18 @@ def test_it_moves_days_of_several_cadres_and_months_in_one_statement_each(org, u
     assert tally(org.p_a1_mem) == {"present": 1, "leave": 0, "business": 0, "training": 0, "absent": 1}
     assert tally(org.p_a1_sec, d(1, 9)) == {"present": 1, "leave": 0, "business": 0, "training": 1, "absent": 0}
     assert tally(org.p_a1_sec) == {"present": 1, "leave": 0, "business": 1, "training": 0, "absent": 0}
+    assert tally_differences() == []
+
+
+def test_a_day_given_twice_in_one_write_is_written_once_with_the_last_value(org, users, freeze):
+    fill(org.c_a1_mem, d(1), d(2), actor=users.township)
+    twice = [Entry(cadre_id=org.c_a1_mem.pk, day=d(n), status=status)
+             for n in (1, 2) for status in (DayStatus.ABSENT, DayStatus.BUSINESS)]
+
+    assert register_write(entries=twice, source=DaySource.TOWNSHIP, actor=users.township) == 2
+
+    assert statuses(org.c_a1_mem) == {d(1): "business", d(2): "business"}
+    assert tally(org.p_a1_mem) == {"present": 0, "leave": 0, "business": 2, "training": 0, "absent": 0}
     assert tally_differences() == []
 
 

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.postgres]
 
 @pytest.mark.django_db(transaction=True)  # the server processes must see the generated rows
 def test_throughput_scenarios_run_without_error_and_leave_what_they_counted():
-    from attendance.models import AttendanceDay, LeaveRequest, LeaveStatus
+    from attendance.models import AttendanceChange, AttendanceDay, LeaveRequest, LeaveStatus
     from bench import measure
     from bench import run as bench_run
     from bench.generate import SCALE_PASSWORD, generate
@@ -76,6 +76,10 @@ def test_throughput_scenarios_run_without_error_and_leave_what_they_counted():
                                            status__in=(LeaveStatus.SUBMITTED, LeaveStatus.APPROVED)).exists()
     assert LeaveRequest.objects.filter(reason=measure.LEAVE_MARKER, status=LeaveStatus.WITHDRAWN,
                                        decided_at__isnull=False).count() == approve["ok"]
-    # Register saves: each connection's grid restored afterwards, so the register is as it was.
+    # Register saves: each counted save changed 3 days (3 history rows by the township officials, plus the
+    # restore's), and each connection's grid was restored afterwards, so the register is as it was.
+    officials = User.objects.filter(username__in=[t["user"] for t in plan["save_townships"]])
+    changes = AttendanceChange.objects.filter(changed_by__in=officials, day__gte=month).count()
+    assert changes >= 3 * save["ok"]
     assert save["grids_restored"] == 2
     assert register_of_townships() == before

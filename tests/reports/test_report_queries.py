@@ -78,6 +78,7 @@ def test_the_annual_report_makes_as_many_queries_for_a_bigger_county(tmp_path, o
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="JIT compilation is PostgreSQL's")
 def test_the_applications_connections_plan_without_jit(db):
     # config/settings/base.py: compiling the register's aggregates cost more than it saved (docs/benchmarks.md).
+    assert "-c jit=off" in connection.settings_dict["OPTIONS"]["options"]
     with connection.cursor() as cursor:
         cursor.execute("SELECT current_setting('jit')")
         assert cursor.fetchone()[0] == "off"
